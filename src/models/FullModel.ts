@@ -1,0 +1,36 @@
+import type { NumericType } from '../numeric/NumericType.js';
+import type { Vector } from '../numeric/Vector.js';
+import type { ParameterLayout } from './ParameterLayout.js';
+
+/** The loss of a batch and its gradient with respect to the flat parameter vector. */
+export interface GradientResult<T extends NumericType> {
+  /** The loss averaged over the batch. */
+  readonly loss: number;
+  /** d(loss)/d(parameters), averaged over the batch, in the layout's order. */
+  readonly gradient: Vector<T>;
+}
+
+/**
+ * A trainable model as the optimizers see it: a flat parameter vector with a
+ * published layout, a forward pass and a gradient.
+ *
+ * @typeParam T - the numeric type of parameters and gradients.
+ * @typeParam TInput - a batch of inputs, e.g. `Matrix<T>`.
+ * @typeParam TOutput - a batch of outputs or targets, e.g. `Vector<T>`.
+ */
+export interface FullModel<T extends NumericType, TInput, TOutput> {
+  /** Number of trainable parameters, the length of the flat vector. */
+  readonly parameterCount: number;
+  /** The flat parameter vector; implementations may return their live storage. */
+  getParameters(): Vector<T>;
+  /** Replaces the parameters with `parameters` (copied in). */
+  setParameters(parameters: Vector<T>): void;
+  /** The model's outputs for a batch of inputs. */
+  predict(input: TInput): TOutput;
+  /** The batch-averaged loss and its gradient at the current parameters. */
+  computeGradients(input: TInput, target: TOutput): GradientResult<T>;
+  /** The tensors of the flat vector, in order, with their kinds. */
+  parameterLayout(): ParameterLayout;
+  /** An independent copy with its own parameters. */
+  deepCopy(): FullModel<T, TInput, TOutput>;
+}

@@ -1,0 +1,31 @@
+import type { NumericType } from '../numeric/NumericType.js';
+
+/** One layer of saved momentum state; typed arrays are base64 of their raw bytes. */
+export type SavedLayerState =
+  | { readonly bits: 32; readonly values: string }
+  | { readonly bits: 8; readonly codes: string; readonly absmax: string };
+
+/**
+ * An optimizer's state as plain JSON: everything needed to continue a run
+ * bit for bit in a fresh optimizer built with the same options.
+ */
+export interface SavedOptimizerState {
+  /** Always `'lars-ts.optimizer-state'`. */
+  readonly format: 'lars-ts.optimizer-state';
+  /** Format version, 1. */
+  readonly version: 1;
+  /** The class that saved it, e.g. `LARSOptimizer`. */
+  readonly optimizer: string;
+  /** Steps taken so far. */
+  readonly stepCount: number;
+  /** Steps per epoch the schedule used, or null. */
+  readonly stepsPerEpoch: number | null;
+  /** Numeric type of the parameters, or null before the first step. */
+  readonly dtype: NumericType | null;
+  /** Length of the parameter vector, or null before the first step. */
+  readonly length: number | null;
+  /** Momentum state per layer, or null when there is none (momentum 0, or no step yet). */
+  readonly momentum: readonly SavedLayerState[] | null;
+  /** Percentile-clipping history (float64, base64), or null when clipping is off. */
+  readonly percentileHistory: string | null;
+}
