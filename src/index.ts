@@ -32,3 +32,5 @@ export * from './gpu/StateSnapshot.js';
 export * from './gpu/CpuBackend.js';
 export * from './gpu/HostState.js';
 export * from './gpu/selectBackend.js';
+export * from './gpu/probeGpuBackend.js';
+export * from './gpu/createCpuBackend.js';

@@ -1,6 +1,7 @@
 import type { BackendChoice } from '../options/GradientBasedOptimizerOptions.js';
-import { CpuBackend } from './CpuBackend.js';
+import { createCpuBackend } from './createCpuBackend.js';
 import type { OptimizerBackend } from './OptimizerBackend.js';
+import { probeGpuBackend } from './probeGpuBackend.js';
 
 /** Thrown when `backend: 'gpu'` is asked for and no GPU backend can run; the message says why. */
 export class BackendUnavailableError extends Error {
@@ -12,13 +13,14 @@ export class BackendUnavailableError extends Error {
 
 /**
  * Picks the backend for a choice:
- * - `'cpu'`: the CPU fallback;
+ * - `'cpu'`: the fastest CPU backend;
  * - `'auto'`: a GPU backend when one is available and passes its self-check, else the CPU;
  * - `'gpu'`: a GPU backend, or a {@link BackendUnavailableError} naming the reason.
  */
 export function selectBackend(choice: BackendChoice): OptimizerBackend {
-  if (choice === 'gpu') {
-    throw new BackendUnavailableError('backend "gpu" is not available: no GPU backend is built into this version of lars-ts');
-  }
-  return new CpuBackend();
+  if (choice === 'cpu') return createCpuBackend();
+  const probe = probeGpuBackend();
+  if ('backend' in probe) return probe.backend;
+  if (choice === 'gpu') throw new BackendUnavailableError(`backend "gpu" cannot run: ${probe.reason}`);
+  return createCpuBackend();
 }

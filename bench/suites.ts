@@ -1,0 +1,7 @@
+/** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
+export interface BenchSuite {
+  readonly name: string;
+  run(): Promise<void>;
+}
+
+export const suites: BenchSuite[] = [];
