@@ -3,10 +3,13 @@
 // headless-gl context on Mesa's software renderer.
 import { spawnSync } from 'node:child_process';
 
-const mocha = ['node_modules/.bin/mocha', ...process.argv.slice(2)];
+// With no arguments, the whole suite; otherwise mocha gets exactly what is passed
+// (e.g. `node scripts/run-tests.mjs build/test/gpu/**/*.test.js`).
+const args = process.argv.slice(2);
+const mocha = ['node_modules/.bin/mocha', ...(args.length > 0 ? args : ['build/test/**/*.test.js'])];
 const hasXvfb = spawnSync('sh', ['-c', 'command -v xvfb-run'], { stdio: 'ignore' }).status === 0;
 const wrap = !process.env.DISPLAY && hasXvfb && process.env.LARS_NO_XVFB !== '1';
-const [cmd, ...args] = wrap ? ['xvfb-run', '-a', '-s', '-ac -screen 0 1280x1024x24', ...mocha] : mocha;
+const [cmd, ...cmdArgs] = wrap ? ['xvfb-run', '-a', '-s', '-ac -screen 0 1280x1024x24', ...mocha] : mocha;
 if (!wrap) console.log(`(running tests without xvfb-run: ${process.env.DISPLAY ? 'DISPLAY is set' : 'xvfb-run not found'})`);
-const result = spawnSync(cmd, args, { stdio: 'inherit' });
+const result = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
 process.exit(result.status ?? 1);
