@@ -8,9 +8,29 @@ export * from './numeric/Vector.js';
 export * from './numeric/Matrix.js';
 
 export * from './options/OptionsValidationError.js';
-export * from './options/OptimizationAlgorithmOptions.js';
-export * from './options/GradientBasedOptimizerOptions.js';
-export * from './options/LARSOptimizerOptions.js';
+export {
+  OptimizationAlgorithmOptions,
+  optimizationAlgorithmSchema,
+  LEARNING_RATE_SCHEDULES,
+  type LearningRateSchedule,
+  type OptimizationAlgorithmOptionsInput,
+  type OptimizationAlgorithmOptionsValues,
+  type OptionsClass,
+} from './options/OptimizationAlgorithmOptions.js';
+export {
+  GradientBasedOptimizerOptions,
+  gradientBasedOptimizerSchema,
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type GradientBasedOptimizerOptionsInput,
+  type GradientBasedOptimizerOptionsValues,
+} from './options/GradientBasedOptimizerOptions.js';
+export {
+  LARSOptimizerOptions,
+  larsOptimizerSchema,
+  type LARSOptimizerOptionsInput,
+  type LARSOptimizerOptionsValues,
+} from './options/LARSOptimizerOptions.js';
 export * from './options/LARSRule.js';
 export * as presets from './options/presets.js';
 

@@ -1,7 +1,19 @@
 import type { OptimizerBackend } from './OptimizerBackend.js';
 
+/** A GPU backend that passed its self-check. */
+export interface GpuFound {
+  /** The ready backend. */
+  readonly backend: OptimizerBackend;
+}
+
+/** Why no GPU backend can run here. */
+export interface GpuMissing {
+  /** A plain-language reason, shown in errors and warnings. */
+  readonly reason: string;
+}
+
 /** A GPU backend that is ready to use, or the reason there is none. */
-export type GpuProbe = { readonly backend: OptimizerBackend } | { readonly reason: string };
+export type GpuProbe = GpuFound | GpuMissing;
 
 /**
  * Looks for a GPU backend that can run here and passes its self-check.

@@ -1,9 +1,25 @@
 import type { NumericType } from '../numeric/NumericType.js';
 
-/** One layer of saved momentum state; typed arrays are base64 of their raw bytes. */
-export type SavedLayerState =
-  | { readonly bits: 32; readonly values: string }
-  | { readonly bits: 8; readonly codes: string; readonly absmax: string };
+/** A saved full-precision layer: its momentum values as base64 of their raw bytes. */
+export interface SavedFloatLayer {
+  /** Always 32 (the element width is the state's dtype). */
+  readonly bits: 32;
+  /** base64 of the Float32Array or Float64Array bytes. */
+  readonly values: string;
+}
+
+/** A saved 8-bit layer: codes and per-block absmax as base64 of their raw bytes. */
+export interface SavedQuantizedLayer {
+  /** Always 8. */
+  readonly bits: 8;
+  /** base64 of the Uint8Array of codes. */
+  readonly codes: string;
+  /** base64 of the Float32Array of block scales. */
+  readonly absmax: string;
+}
+
+/** One layer of saved momentum state. */
+export type SavedLayerState = SavedFloatLayer | SavedQuantizedLayer;
 
 /**
  * An optimizer's state as plain JSON: everything needed to continue a run

@@ -56,15 +56,23 @@ export function checkGradientBasedRules(value: GradientBasedValues, issues: z.co
   }
 }
 
-/** The full zod schema of {@link GradientBasedOptimizerOptions}. */
-export const gradientBasedOptimizerSchema = gradientBasedOptimizerShape.check((ctx) =>
-  checkGradientBasedRules(ctx.value, ctx.issues),
-);
+const schema = gradientBasedOptimizerShape.check((ctx) => checkGradientBasedRules(ctx.value, ctx.issues));
 
-/** What a user may pass to `new GradientBasedOptimizerOptions(...)`: every field optional. */
-export type GradientBasedOptimizerOptionsInput = z.input<typeof gradientBasedOptimizerSchema>;
-/** The validated values of {@link GradientBasedOptimizerOptions}, defaults filled in. */
-export type GradientBasedOptimizerOptionsValues = z.output<typeof gradientBasedOptimizerSchema>;
+/**
+ * What a user may pass to `new GradientBasedOptimizerOptions(...)`: every field optional.
+ *
+ * @useDeclaredType
+ */
+export type GradientBasedOptimizerOptionsInput = z.input<typeof schema>;
+/**
+ * The validated values of {@link GradientBasedOptimizerOptions}, defaults filled in.
+ *
+ * @useDeclaredType
+ */
+export type GradientBasedOptimizerOptionsValues = z.output<typeof schema>;
+
+/** The full zod schema of {@link GradientBasedOptimizerOptions}. */
+export const gradientBasedOptimizerSchema: z.ZodType<GradientBasedOptimizerOptionsValues, GradientBasedOptimizerOptionsInput> = schema;
 
 export interface GradientBasedOptimizerOptions extends Readonly<GradientBasedOptimizerOptionsValues> {
   with(changes: GradientBasedOptimizerOptionsInput): GradientBasedOptimizerOptions;

@@ -60,13 +60,23 @@ export const larsOptimizerShape = gradientBasedOptimizerShape.extend({
   rule: larsRuleSchema.default(PAPER_RULE),
 });
 
-/** The full zod schema of {@link LARSOptimizerOptions}. */
-export const larsOptimizerSchema = larsOptimizerShape.check((ctx) => checkGradientBasedRules(ctx.value, ctx.issues));
+const schema = larsOptimizerShape.check((ctx) => checkGradientBasedRules(ctx.value, ctx.issues));
 
-/** What a user may pass to `new LARSOptimizerOptions(...)`: every field optional. */
-export type LARSOptimizerOptionsInput = z.input<typeof larsOptimizerSchema>;
-/** The validated values of {@link LARSOptimizerOptions}, defaults filled in. */
-export type LARSOptimizerOptionsValues = z.output<typeof larsOptimizerSchema>;
+/**
+ * What a user may pass to `new LARSOptimizerOptions(...)`: every field optional.
+ *
+ * @useDeclaredType
+ */
+export type LARSOptimizerOptionsInput = z.input<typeof schema>;
+/**
+ * The validated values of {@link LARSOptimizerOptions}, defaults filled in.
+ *
+ * @useDeclaredType
+ */
+export type LARSOptimizerOptionsValues = z.output<typeof schema>;
+
+/** The full zod schema of {@link LARSOptimizerOptions}. */
+export const larsOptimizerSchema: z.ZodType<LARSOptimizerOptionsValues, LARSOptimizerOptionsInput> = schema;
 
 export interface LARSOptimizerOptions extends Readonly<LARSOptimizerOptionsValues> {
   with(changes: LARSOptimizerOptionsInput): LARSOptimizerOptions;

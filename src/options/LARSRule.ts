@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { flag } from './fieldRules.js';
 
-/**
- * The zod schema of a {@link LARSRule}: how one LARS family forms its per-layer
- * update. The optimizer reads only this record, never a preset's name, so a
- * new peer is a new record and nothing else.
- */
-export const larsRuleSchema = z.strictObject({
+const ruleObject = z.strictObject({
   /** Whether the trust ratio is used at all (bitsandbytes' PytorchLARS: no). */
   useTrustRatio: flag(),
   /**
@@ -33,8 +28,17 @@ export const larsRuleSchema = z.strictObject({
   momentumConvention: z.enum(['lrInBuffer', 'torch'], { error: "must be 'lrInBuffer' or 'torch'" }),
 });
 
-/** How one LARS family forms its per-layer update; see {@link larsRuleSchema} for each field. */
-export type LARSRule = z.output<typeof larsRuleSchema>;
+/**
+ * How one LARS family forms its per-layer update. The optimizer reads only
+ * this record, never a preset's name, so a new peer is a new record and
+ * nothing else.
+ *
+ * @useDeclaredType
+ */
+export type LARSRule = z.output<typeof ruleObject>;
+
+/** The zod schema of a {@link LARSRule}. */
+export const larsRuleSchema: z.ZodType<LARSRule, LARSRule> = ruleObject;
 
 /** The rule of the LARS paper and AiDotNet's options: always adapt, ratio 1 on zero norms, lr inside momentum. */
 export const PAPER_RULE: LARSRule = Object.freeze({

@@ -62,15 +62,23 @@ export function checkOptimizationAlgorithmRules(value: BaseValues, issues: z.cor
   }
 }
 
-/** The full zod schema of {@link OptimizationAlgorithmOptions}: fields, defaults and cross-field rules. */
-export const optimizationAlgorithmSchema = optimizationAlgorithmShape.check((ctx) =>
-  checkOptimizationAlgorithmRules(ctx.value, ctx.issues),
-);
+const schema = optimizationAlgorithmShape.check((ctx) => checkOptimizationAlgorithmRules(ctx.value, ctx.issues));
 
-/** What a user may pass to `new OptimizationAlgorithmOptions(...)`: every field optional. */
-export type OptimizationAlgorithmOptionsInput = z.input<typeof optimizationAlgorithmSchema>;
-/** The validated values of {@link OptimizationAlgorithmOptions}, defaults filled in. */
-export type OptimizationAlgorithmOptionsValues = z.output<typeof optimizationAlgorithmSchema>;
+/**
+ * What a user may pass to `new OptimizationAlgorithmOptions(...)`: every field optional.
+ *
+ * @useDeclaredType
+ */
+export type OptimizationAlgorithmOptionsInput = z.input<typeof schema>;
+/**
+ * The validated values of {@link OptimizationAlgorithmOptions}, defaults filled in.
+ *
+ * @useDeclaredType
+ */
+export type OptimizationAlgorithmOptionsValues = z.output<typeof schema>;
+
+/** The full zod schema of {@link OptimizationAlgorithmOptions}: fields, defaults and cross-field rules. */
+export const optimizationAlgorithmSchema: z.ZodType<OptimizationAlgorithmOptionsValues, OptimizationAlgorithmOptionsInput> = schema;
 
 /** A class that builds options from a plain partial object, as every options level does. */
 export interface OptionsClass<O, I> {

@@ -25,9 +25,10 @@ const sharedKwargs = {
   nesterov: flag().default(false),
 };
 
-/** timm `Lars` keyword arguments and their timm defaults. */
-export const timmKwargsSchema = z.strictObject({
+/* timm `Lars` keyword arguments and their timm defaults. */
+const timmKwargs = z.strictObject({
   ...sharedKwargs,
+  /** Learning rate. Default 1.0, as in timm. */
   lr: positiveNumber().default(1.0),
   /** Trust coefficient. Default 0.001. */
   trust_coeff: positiveNumber().default(0.001),
@@ -39,8 +40,8 @@ export const timmKwargsSchema = z.strictObject({
   always_adapt: flag().default(false),
 });
 
-/** Lightning Bolts `LARS` keyword arguments and their defaults (lr is required there). */
-export const boltsKwargsSchema = z.strictObject({
+/* Lightning Bolts `LARS` keyword arguments and their defaults (lr is required there). */
+const boltsKwargs = z.strictObject({
   ...sharedKwargs,
   /** Trust coefficient. Default 0.001. */
   trust_coefficient: positiveNumber().default(0.001),
@@ -48,20 +49,33 @@ export const boltsKwargsSchema = z.strictObject({
   eps: nonNegativeNumber().default(1e-8),
 });
 
-/** bitsandbytes `PytorchLARS` keyword arguments and their defaults. */
-export const bitsandbytesKwargsSchema = z.strictObject({
+/* bitsandbytes `PytorchLARS` keyword arguments and their defaults. */
+const bitsandbytesKwargs = z.strictObject({
   ...sharedKwargs,
+  /** Learning rate. Default 0.01, as in PytorchLARS. */
   lr: positiveNumber().default(0.01),
   /** Update-norm clip relative to ‖w‖. Default 0.02. */
   max_unorm: nonNegativeNumber().default(0.02),
 });
 
-/** Keyword arguments of timm's `Lars`. */
-export type TimmKwargs = z.input<typeof timmKwargsSchema>;
-/** Keyword arguments of Lightning Bolts' `LARS`. */
-export type BoltsKwargs = z.input<typeof boltsKwargsSchema>;
-/** Keyword arguments of bitsandbytes' `PytorchLARS`. */
-export type BitsandbytesKwargs = z.input<typeof bitsandbytesKwargsSchema>;
+/**
+ * Keyword arguments of timm's `Lars`.
+ *
+ * @useDeclaredType
+ */
+export type TimmKwargs = z.input<typeof timmKwargs>;
+/**
+ * Keyword arguments of Lightning Bolts' `LARS`.
+ *
+ * @useDeclaredType
+ */
+export type BoltsKwargs = z.input<typeof boltsKwargs>;
+/**
+ * Keyword arguments of bitsandbytes' `PytorchLARS`.
+ *
+ * @useDeclaredType
+ */
+export type BitsandbytesKwargs = z.input<typeof bitsandbytesKwargs>;
 
 /** What no peer has: warmup, schedule and bias exclusion are off in every preset. */
 const PEER_NEUTRAL: LARSOptimizerOptionsInput = {
@@ -72,7 +86,7 @@ const PEER_NEUTRAL: LARSOptimizerOptionsInput = {
 
 /** Options that reproduce timm's `Lars` (torch momentum, adapt only with weight decay unless always_adapt). */
 export function timm(kwargs: TimmKwargs = {}, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
-  const k = parseOptions(timmKwargsSchema, kwargs, 'presets.timm keyword arguments');
+  const k = parseOptions(timmKwargs, kwargs, 'presets.timm keyword arguments');
   return new LARSOptimizerOptions({
     ...PEER_NEUTRAL,
     ...common(k),
@@ -85,7 +99,7 @@ export function timm(kwargs: TimmKwargs = {}, overrides: LARSOptimizerOptionsInp
 
 /** Options that reproduce Lightning Bolts' `LARS` (plain gradient without weight decay or on zero norms). */
 export function bolts(kwargs: BoltsKwargs, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
-  const k = parseOptions(boltsKwargsSchema, kwargs, 'presets.bolts keyword arguments');
+  const k = parseOptions(boltsKwargs, kwargs, 'presets.bolts keyword arguments');
   return new LARSOptimizerOptions({
     ...PEER_NEUTRAL,
     ...common(k),
@@ -101,7 +115,7 @@ export function bolts(kwargs: BoltsKwargs, overrides: LARSOptimizerOptionsInput 
  * clip). Unlike PytorchLARS, momentum 0 works: the step is the decayed gradient.
  */
 export function bitsandbytes(kwargs: BitsandbytesKwargs = {}, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
-  const k = parseOptions(bitsandbytesKwargsSchema, kwargs, 'presets.bitsandbytes keyword arguments');
+  const k = parseOptions(bitsandbytesKwargs, kwargs, 'presets.bitsandbytes keyword arguments');
   return new LARSOptimizerOptions({
     ...PEER_NEUTRAL,
     ...common(k),
