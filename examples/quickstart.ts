@@ -17,17 +17,17 @@ export function quickstart() {
     { name: 'dense.weight', size: 784 * 128, kind: 'weight' },
     { name: 'dense.bias', size: 128, kind: 'bias' },
   ];
-  const optimizer = new LARSOptimizer<'float32'>(null, options, { layout });
+  const optimizer = new LARSOptimizer(null, options, { layout });
 
-  // 3. Step it. Vectors wrap typed arrays without copying.
-  const params = new Vector(new Float32Array(784 * 128 + 128).fill(0.01));
-  const grads = new Vector(new Float32Array(784 * 128 + 128).fill(0.001));
+  // 3. Step it. Vectors wrap typed arrays without copying (Vector.of infers the type: Vector<'float32'>).
+  const params = Vector.of(new Float32Array(784 * 128 + 128).fill(0.01));
+  const grads = Vector.of(new Float32Array(784 * 128 + 128).fill(0.001));
   optimizer.step(params, grads); // in place
   const next = optimizer.updateParameters(params, grads); // returns a new vector
 
   // 4. Save, and resume bit-identically in a fresh optimizer.
   const saved = JSON.stringify(optimizer.saveState());
-  const resumed = new LARSOptimizer<'float32'>(null, options, { layout });
+  const resumed = new LARSOptimizer(null, options, { layout });
   resumed.loadState(JSON.parse(saved));
   return { params, next, optimizer, resumed };
 }

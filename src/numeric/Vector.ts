@@ -28,6 +28,17 @@ export class Vector<T extends NumericType = NumericType> {
     this.data = data;
   }
 
+  /**
+   * Wraps a typed array without copying, like the constructor, but with the
+   * numeric type inferred: `Vector.of(new Float32Array(n))` is a `Vector<'float32'>`.
+   * (`new Vector(array)` is typed `Vector<NumericType>` unless you write `new Vector<'float32'>(array)`.)
+   */
+  static of(data: Float32Array): Vector<'float32'>;
+  static of(data: Float64Array): Vector<'float64'>;
+  static of(data: Float32Array | Float64Array): Vector {
+    return new Vector(data);
+  }
+
   /** A new zero vector of `length` elements of type `dtype`. */
   static zeros<T extends NumericType>(length: number, dtype: T): Vector<T> {
     return new Vector<T>(allocateArray(dtype, length));
