@@ -2,13 +2,17 @@ import type { NumericType } from '../numeric/NumericType.js';
 import type { Vector } from '../numeric/Vector.js';
 import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
 import type { LayerPlan, LayerSegment } from '../optimizers/LayerPlan.js';
-import { SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
+import { GUESS_BITS, SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
 import { QUANT_BLOCK } from '../quantization/blockwise.js';
 import { HostState } from './HostState.js';
 import type { BackendState, OptimizerBackend } from './OptimizerBackend.js';
 import { QuantizedHostState } from './QuantizedHostState.js';
 
 type Floats = Float32Array | Float64Array;
+
+/** A float32 cell and its bit pattern, for the code book's first guess. */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
 
 /**
  * The CPU fallback: plain loops over typed arrays, float32 and float64. Sums
@@ -170,6 +174,8 @@ function applyQuantized(
   const map = SIGNED_CODE_BOOK.values;
   const t = SIGNED_CODE_BOOK.thresholds;
   const zero = SIGNED_CODE_BOOK.zeroCode;
+  const guess = SIGNED_CODE_BOOK.guess;
+  const shift = 32 - GUESS_BITS;
   const codes = q.codes, absmax = q.absmax;
   const codeBase = q.offset[l] - s.start;
   let block = q.blockOffset[l];
@@ -194,15 +200,10 @@ function applyQuantized(
     }
     for (let i = start, j = 0; i < end; i++, j++) {
       const x = scratch[j] / next;
-      let k = 0;
-      if (x > t[k + 128]) k += 128;
-      if (x > t[k + 64]) k += 64;
-      if (x > t[k + 32]) k += 32;
-      if (x > t[k + 16]) k += 16;
-      if (x > t[k + 8]) k += 8;
-      if (x > t[k + 4]) k += 4;
-      if (x > t[k + 2]) k += 2;
-      if (x > t[k + 1]) k += 1;
+      f32[0] = x;
+      let k = guess[u32[0] >>> shift];
+      while (k < 255 && x > t[k + 1]) k++;
+      while (k > 0 && !(x > t[k])) k--;
       codes[codeBase + i] = k;
     }
   }

@@ -28,6 +28,15 @@ describe('code book and blockwise quantization', () => {
     for (const x of probes) expect(book.encode(x), `x = ${x}`).to.equal(nearestByScan(book, x));
   });
 
+  it('encodeFast (table guess + walk) agrees with encode everywhere', () => {
+    const rnd = random(9);
+    const book = SIGNED_CODE_BOOK;
+    const probes: number[] = [NaN, Infinity, -Infinity, 0, -0, 2, -2, ...book.values, ...book.thresholds.subarray(1)];
+    for (const t of book.thresholds.subarray(1)) probes.push(t * (1 + 1e-12), t * (1 - 1e-12), Math.fround(t));
+    for (let i = 0; i < 200000; i++) probes.push((rnd() * 2.2 - 1.1) * 10 ** -(rnd() * 9));
+    for (const x of probes) expect(book.encodeFast(x), `x = ${x}`).to.equal(book.encode(x));
+  });
+
   it('a value exactly on a midpoint takes the lower code', () => {
     const book = SIGNED_CODE_BOOK;
     for (let k = 1; k < 256; k++) expect(book.encode(book.thresholds[k])).to.equal(k - 1);
