@@ -54,3 +54,10 @@ export * from './gpu/HostState.js';
 export * from './gpu/selectBackend.js';
 export * from './gpu/probeGpuBackend.js';
 export * from './gpu/createCpuBackend.js';
+
+export * from './optimizers/bitsandbytesLARS.js';
+export * from './gpu/QuantizedHostState.js';
+export * from './quantization/dynamicMap.js';
+export * from './quantization/torchLinspaceFloat32.js';
+export * from './quantization/CodeBook.js';
+export * from './quantization/blockwise.js';

@@ -1,26 +1,40 @@
 import type { NumericType } from '../numeric/NumericType.js';
 import type { Vector } from '../numeric/Vector.js';
 import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
-import type { LayerPlan } from '../optimizers/LayerPlan.js';
+import type { LayerPlan, LayerSegment } from '../optimizers/LayerPlan.js';
+import { GUESS_BITS, SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
+import { QUANT_BLOCK } from '../quantization/blockwise.js';
 import { HostState } from './HostState.js';
 import type { BackendState, OptimizerBackend } from './OptimizerBackend.js';
+import { QuantizedHostState } from './QuantizedHostState.js';
 
 type Floats = Float32Array | Float64Array;
+
+/** A float32 cell and its bit pattern, for the code book's first guess. */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
 
 /**
  * The CPU fallback: plain loops over typed arrays, float32 and float64. Sums
  * accumulate in float64 (JavaScript numbers) whatever the storage type, and
  * the fused update reads each element once and writes it once.
+ *
+ * Layers with 8-bit state are updated one 256-element block at a time:
+ * dequantize the block's codes, update momentum and weights, and requantize
+ * the new momentum with a fresh absmax; only a 256-element scratch buffer is
+ * ever held in full precision.
  */
 export class CpuBackend implements OptimizerBackend {
   readonly name: string = 'cpu';
+  private readonly scratch = new Float64Array(QUANT_BLOCK);
 
   supports(_dtype: NumericType): boolean {
     return true;
   }
 
+  /** A {@link HostState} when every layer is 32-bit, else a {@link QuantizedHostState}. */
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
-    return new HostState(plan, dtype);
+    return plan.segments.some((s) => s.stateBits === 8) ? new QuantizedHostState(plan, dtype) : new HostState(plan, dtype);
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
@@ -44,46 +58,23 @@ export class CpuBackend implements OptimizerBackend {
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
     const out = new Float64Array(plan.segments.length);
-    const w = params.data;
-    const g = grads.data;
-    const buf = bufferOf(state);
+    const host = hostStateOf(state);
     for (const s of plan.segments) {
-      const l = s.index;
-      const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
-      const cb = c.fromBuffer[l], cd = c.fromDirection[l];
-      let uu = 0;
-      for (let i = s.start; i < s.end; i++) {
-        const d = gs * g[i] + wd * w[i];
-        const b = buf === null ? 0 : mu * buf[i] + a * d;
-        const u = cb * b + cd * d;
-        uu += u * u;
-      }
-      out[l] = uu;
+      out[s.index] =
+        host instanceof QuantizedHostState && s.stateBits === 8
+          ? updateNormQuantized(s, c, params.data, grads.data, host)
+          : updateNormFloat(s, c, params.data, grads.data, floatBuffer(host, s));
     }
     return out;
   }
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
-    const w = params.data;
-    const g = grads.data;
-    const buf = bufferOf(state);
+    const host = hostStateOf(state);
     for (const s of plan.segments) {
-      const l = s.index;
-      const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
-      const cb = c.fromBuffer[l], cd = c.fromDirection[l], step = c.stepScale[l];
-      if (buf === null) {
-        for (let i = s.start; i < s.end; i++) {
-          const wi = w[i];
-          w[i] = wi - step * (cd * (gs * g[i] + wd * wi));
-        }
-        continue;
-      }
-      for (let i = s.start; i < s.end; i++) {
-        const wi = w[i];
-        const d = gs * g[i] + wd * wi;
-        const b = mu * buf[i] + a * d;
-        buf[i] = b;
-        w[i] = wi - step * (cb * b + cd * d);
+      if (host instanceof QuantizedHostState && s.stateBits === 8) {
+        applyQuantized(s, c, params.data, grads.data, host, this.scratch);
+      } else {
+        applyFloat(s, c, params.data, grads.data, floatBuffer(host, s));
       }
     }
   }
@@ -91,8 +82,129 @@ export class CpuBackend implements OptimizerBackend {
   dispose(): void {}
 }
 
-function bufferOf(state: BackendState | null): Floats | null {
+/** A full-precision buffer and the offset that maps element i to buf[i + base]. */
+interface FloatBuffer {
+  readonly buf: Floats | null;
+  readonly base: number;
+}
+
+function hostStateOf(state: BackendState | null): HostState | QuantizedHostState | null {
   if (state === null) return null;
-  if (!(state instanceof HostState)) throw new TypeError('the CPU backend needs state it created itself');
-  return state.values;
+  if (!(state instanceof HostState) && !(state instanceof QuantizedHostState)) {
+    throw new TypeError('the CPU backend needs state it created itself');
+  }
+  return state;
+}
+
+function floatBuffer(host: HostState | QuantizedHostState | null, s: LayerSegment): FloatBuffer {
+  if (host === null) return { buf: null, base: 0 };
+  if (host instanceof HostState) return { buf: host.values, base: 0 };
+  return { buf: host.values, base: host.offset[s.index] - s.start };
+}
+
+function updateNormFloat(s: LayerSegment, c: LayerCoefficients, w: Floats, g: Floats, fb: FloatBuffer): number {
+  const l = s.index;
+  const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
+  const cb = c.fromBuffer[l], cd = c.fromDirection[l];
+  const { buf, base } = fb;
+  let uu = 0;
+  for (let i = s.start; i < s.end; i++) {
+    const d = gs * g[i] + wd * w[i];
+    const b = buf === null ? 0 : mu * buf[base + i] + a * d;
+    const u = cb * b + cd * d;
+    uu += u * u;
+  }
+  return uu;
+}
+
+function applyFloat(s: LayerSegment, c: LayerCoefficients, w: Floats, g: Floats, fb: FloatBuffer): void {
+  const l = s.index;
+  const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
+  const cb = c.fromBuffer[l], cd = c.fromDirection[l], step = c.stepScale[l];
+  const { buf, base } = fb;
+  if (buf === null) {
+    for (let i = s.start; i < s.end; i++) {
+      const wi = w[i];
+      w[i] = wi - step * (cd * (gs * g[i] + wd * wi));
+    }
+    return;
+  }
+  for (let i = s.start; i < s.end; i++) {
+    const wi = w[i];
+    const d = gs * g[i] + wd * wi;
+    const b = mu * buf[base + i] + a * d;
+    buf[base + i] = b;
+    w[i] = wi - step * (cb * b + cd * d);
+  }
+}
+
+function updateNormQuantized(s: LayerSegment, c: LayerCoefficients, w: Floats, g: Floats, q: QuantizedHostState): number {
+  const l = s.index;
+  const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
+  const cb = c.fromBuffer[l], cd = c.fromDirection[l];
+  const map = SIGNED_CODE_BOOK.values;
+  const codes = q.codes, absmax = q.absmax;
+  const codeBase = q.offset[l] - s.start;
+  let block = q.blockOffset[l];
+  let uu = 0;
+  for (let start = s.start; start < s.end; start += QUANT_BLOCK, block++) {
+    const end = Math.min(start + QUANT_BLOCK, s.end);
+    const scale = absmax[block];
+    for (let i = start; i < end; i++) {
+      const d = gs * g[i] + wd * w[i];
+      const b = mu * (map[codes[codeBase + i]] * scale) + a * d;
+      const u = cb * b + cd * d;
+      uu += u * u;
+    }
+  }
+  return uu;
+}
+
+function applyQuantized(
+  s: LayerSegment,
+  c: LayerCoefficients,
+  w: Floats,
+  g: Floats,
+  q: QuantizedHostState,
+  scratch: Float64Array,
+): void {
+  const l = s.index;
+  const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
+  const cb = c.fromBuffer[l], cd = c.fromDirection[l], step = c.stepScale[l];
+  const map = SIGNED_CODE_BOOK.values;
+  const t = SIGNED_CODE_BOOK.thresholds;
+  const zero = SIGNED_CODE_BOOK.zeroCode;
+  const guess = SIGNED_CODE_BOOK.guess;
+  const shift = 32 - GUESS_BITS;
+  const codes = q.codes, absmax = q.absmax;
+  const codeBase = q.offset[l] - s.start;
+  let block = q.blockOffset[l];
+  for (let start = s.start; start < s.end; start += QUANT_BLOCK, block++) {
+    const end = Math.min(start + QUANT_BLOCK, s.end);
+    const scale = absmax[block];
+    let max = 0;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const wi = w[i];
+      const d = gs * g[i] + wd * wi;
+      const b = mu * (map[codes[codeBase + i]] * scale) + a * d;
+      scratch[j] = b;
+      const m = b < 0 ? -b : b;
+      if (m > max) max = m;
+      w[i] = wi - step * (cb * b + cd * d);
+    }
+    const next = Math.fround(max);
+    absmax[block] = next;
+    if (next === 0) {
+      codes.fill(zero, codeBase + start, codeBase + end);
+      continue;
+    }
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const x = scratch[j] / next;
+      f32[0] = x;
+      let k = guess[u32[0] >>> shift];
+      while (k < 255 && x > t[k + 1]) k++;
+      while (k > 0 && !(x > t[k])) k--;
+      codes[codeBase + i] = k;
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import type { QuantizedHostState } from './QuantizedHostState.js';
 import { allocateArray, bytesPerElement, type ArrayFor, type NumericType } from '../numeric/NumericType.js';
 import type { LayerPlan } from '../optimizers/LayerPlan.js';
 import type { BackendState } from './OptimizerBackend.js';
@@ -6,7 +7,7 @@ import type { LayerState, StateSnapshot } from './StateSnapshot.js';
 /**
  * Momentum state in host memory: one typed array over the whole vector, so
  * layer l's buffer is `values[start, end)` and kernels index it like the
- * parameters. (8-bit layers arrive with the quantized-state issue.)
+ * parameters. Plans with 8-bit layers use {@link QuantizedHostState} instead.
  */
 export class HostState implements BackendState {
   /** The momentum buffer, aligned with the parameter vector. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, nonNegativeNumber, positiveNumber, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
+import { flag, integerAtLeast, nonNegativeNumber, positiveNumber, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from './LARSOptimizerOptions.js';
 import { BITSANDBYTES_RULE, BOLTS_RULE, TIMM_RULE } from './LARSRule.js';
 import { parseOptions } from './parseOptions.js';
@@ -133,4 +133,74 @@ function common(k: { lr: number; momentum: number; dampening: number; weight_dec
     weightDecay: k.weight_decay,
     useNesterov: k.nesterov,
   };
+}
+
+/** An integer percentile in [1, 100]. */
+const percentile = () =>
+  z
+    .number({ error: 'must be an integer in [1, 100]' })
+    .int({ error: 'must be an integer in [1, 100]' })
+    .gte(1, { error: 'must be an integer in [1, 100]' })
+    .lte(100, { error: 'must be an integer in [1, 100]' });
+
+/** Bits of optimizer state: 8 or 32. */
+const optimBits = () => z.union([z.literal(8), z.literal(32)], { error: 'must be 8 or 32' });
+
+/**
+ * bitsandbytes' `args` object: when given, its fields take precedence over the
+ * keyword arguments of the same name (bitsandbytes uses it instead of them).
+ */
+export const bitsandbytesArgsSchema = z.strictObject({
+  /** Bits of optimizer state, 8 or 32. */
+  optim_bits: optimBits().optional(),
+  /** Layers below this size keep 32-bit state. */
+  min_8bit_size: integerAtLeast(1).optional(),
+  /** Percentile clipping p in [1, 100]. */
+  percentile_clipping: percentile().optional(),
+  /** Update-norm clip relative to ‖w‖. */
+  max_unorm: nonNegativeNumber().optional(),
+});
+
+/**
+ * bitsandbytes `LARS` (the class behind `LARS8bit` and `LARS32bit`) keyword
+ * arguments and their documented defaults. `lr` is required, as there.
+ */
+export const bitsandbytesLarsKwargsSchema = z.strictObject({
+  ...sharedKwargs,
+  /** Bits of momentum state: 32 (default) or 8 (blockwise-quantized). */
+  optim_bits: optimBits().default(32),
+  /** Overrides for optim_bits, min_8bit_size, percentile_clipping, max_unorm. Default null. */
+  args: bitsandbytesArgsSchema.nullable().default(null),
+  /** Layers with fewer elements keep 32-bit state. Default 4096. */
+  min_8bit_size: integerAtLeast(1).default(4096),
+  /** Clip each layer's gradient at this percentile of its last 100 norms; 100 = off. Default 100. */
+  percentile_clipping: percentile().default(100),
+  /** Update-norm clip relative to ‖w‖; 0 = off. Default 0.02. */
+  max_unorm: nonNegativeNumber().default(0.02),
+});
+
+/** Keyword arguments of bitsandbytes' `LARS`, `LARS8bit` and `LARS32bit`. */
+export type BitsandbytesLarsKwargs = z.input<typeof bitsandbytesLarsKwargsSchema>;
+
+/**
+ * Options for bitsandbytes' `LARS` (the CUDA optimizer, not `PytorchLARS`): no
+ * trust ratio, torch-style momentum, update-norm clip `max_unorm`, optional
+ * 8-bit state and percentile clipping. Every knob works, including those
+ * bitsandbytes' kernels ignore: `nesterov` and `dampening` apply, and weight
+ * decay and `max_unorm` apply to 8-bit state too. Momentum 0 works (the step
+ * is the decayed gradient, with no state), where bitsandbytes raises.
+ */
+export function bitsandbytesLars(kwargs: BitsandbytesLarsKwargs, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
+  const k = parseOptions(bitsandbytesLarsKwargsSchema, kwargs, 'bitsandbytes LARS keyword arguments');
+  const a = k.args ?? {};
+  return new LARSOptimizerOptions({
+    ...PEER_NEUTRAL,
+    ...common(k),
+    rule: BITSANDBYTES_RULE,
+    optimBits: a.optim_bits ?? k.optim_bits,
+    min8bitSize: a.min_8bit_size ?? k.min_8bit_size,
+    percentileClipping: a.percentile_clipping ?? k.percentile_clipping,
+    maxUnorm: a.max_unorm ?? k.max_unorm,
+    ...overrides,
+  });
 }

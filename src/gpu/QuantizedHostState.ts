@@ -1,0 +1,107 @@
+import { allocateArray, bytesPerElement, type ArrayFor, type NumericType } from '../numeric/NumericType.js';
+import type { LayerPlan } from '../optimizers/LayerPlan.js';
+import { SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
+import { blockCount } from '../quantization/blockwise.js';
+import { checkSnapshotFits } from './HostState.js';
+import type { BackendState } from './OptimizerBackend.js';
+import type { LayerState, StateSnapshot } from './StateSnapshot.js';
+
+/**
+ * Momentum state in host memory for a plan with 8-bit layers (`optimBits: 8`).
+ * Each layer with `stateBits` 8 keeps one code per element (an index into the
+ * signed dynamic map) and one float32 absmax per 256-element block, counted
+ * from the layer's start; the other layers keep full-precision values in the
+ * optimizer's numeric type. Everything is packed, so {@link bytes} is the real
+ * footprint: about 1 byte per element (+4 per 256) for 8-bit layers, 4 or 8
+ * otherwise. Kernels dequantize and requantize one block at a time.
+ */
+export class QuantizedHostState implements BackendState {
+  /** Full-precision values of the 32-bit layers, packed in plan order. */
+  readonly values: ArrayFor<NumericType>;
+  /** Codes of the 8-bit layers, packed in plan order. */
+  readonly codes: Uint8Array;
+  /** absmax of every block of the 8-bit layers, packed in plan order. */
+  readonly absmax: Float32Array;
+  /** Per layer: where its data starts in {@link values} (32-bit layers) or {@link codes} (8-bit layers). */
+  readonly offset: Int32Array;
+  /** Per layer: where its blocks start in {@link absmax} (8-bit layers; -1 otherwise). */
+  readonly blockOffset: Int32Array;
+  /** The numeric type of {@link values}. */
+  readonly dtype: NumericType;
+  private readonly plan: LayerPlan;
+
+  constructor(plan: LayerPlan, dtype: NumericType) {
+    this.plan = plan;
+    this.dtype = dtype;
+    const layers = plan.segments.length;
+    this.offset = new Int32Array(layers);
+    this.blockOffset = new Int32Array(layers).fill(-1);
+    let floats = 0;
+    let bytes = 0;
+    let blocks = 0;
+    for (const s of plan.segments) {
+      const size = s.end - s.start;
+      if (s.stateBits === 8) {
+        this.offset[s.index] = bytes;
+        this.blockOffset[s.index] = blocks;
+        bytes += size;
+        blocks += blockCount(size);
+      } else {
+        this.offset[s.index] = floats;
+        floats += size;
+      }
+    }
+    this.values = allocateArray(dtype, floats);
+    this.codes = new Uint8Array(bytes).fill(SIGNED_CODE_BOOK.zeroCode);
+    this.absmax = new Float32Array(blocks);
+  }
+
+  get bytes(): number {
+    return this.values.length * bytesPerElement(this.dtype) + this.codes.byteLength + this.absmax.byteLength;
+  }
+
+  snapshot(): StateSnapshot {
+    const layers: LayerState[] = this.plan.segments.map((s) => {
+      const size = s.end - s.start;
+      const at = this.offset[s.index];
+      if (s.stateBits === 32) return { bits: 32, values: this.values.slice(at, at + size) };
+      const blocks = this.blockOffset[s.index];
+      return {
+        bits: 8,
+        codes: this.codes.slice(at, at + size),
+        absmax: this.absmax.slice(blocks, blocks + blockCount(size)),
+      };
+    });
+    return { dtype: this.dtype, layers };
+  }
+
+  /** Overwrites the state with `snapshot`, exactly; checks every layer before writing any. */
+  restore(snapshot: StateSnapshot): void {
+    checkSnapshotFits(snapshot, this.plan, this.dtype);
+    snapshot.layers.forEach((layer, l) => {
+      const s = this.plan.segments[l];
+      if (layer.bits !== s.stateBits) {
+        throw new Error(`state layer ${l} is ${layer.bits}-bit, but this optimizer keeps it ${s.stateBits}-bit (optimBits/min8bitSize differ)`);
+      }
+      if (layer.bits === 8) {
+        const blocks = blockCount(s.end - s.start);
+        if (layer.absmax.length !== blocks) {
+          throw new Error(`state layer ${l} has ${layer.absmax.length} absmax value(s), expected ${blocks}`);
+        }
+        for (const a of layer.absmax) {
+          if (!(a >= 0 && a < Infinity)) throw new Error(`state layer ${l} has absmax ${a}; absmax must be finite and >= 0`);
+        }
+      }
+    });
+    snapshot.layers.forEach((layer, l) => {
+      const at = this.offset[l];
+      if (layer.bits === 32) this.values.set(layer.values, at);
+      else {
+        this.codes.set(layer.codes, at);
+        this.absmax.set(layer.absmax, this.blockOffset[l]);
+      }
+    });
+  }
+
+  dispose(): void {}
+}
