@@ -34,3 +34,4 @@ export * from './gpu/HostState.js';
 export * from './gpu/selectBackend.js';
 export * from './gpu/probeGpuBackend.js';
 export * from './gpu/createCpuBackend.js';
+export * from './gpu/GpuJsBackend.js';

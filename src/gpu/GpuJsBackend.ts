@@ -100,6 +100,11 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
     return context ? String(context.getParameter(context.VERSION)) : null;
   }
 
+  /** The WebGL context the kernels render with, or null before any kernel was compiled. */
+  get context(): WebGLRenderingContext | null {
+    return this.resources?.kernels.upload.context ?? null;
+  }
+
   /** Zeroes {@link GpuJsBackend.timings}. */
   resetTimings(): void {
     this.timings.uploadMs = 0;
