@@ -1,7 +1,10 @@
+import { gpuStepSuite } from './gpuStep.js';
+
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
   readonly name: string;
   run(): Promise<void>;
 }
 
-export const suites: BenchSuite[] = [];
+/** Every registered suite. */
+export const suites: BenchSuite[] = [gpuStepSuite];
