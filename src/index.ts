@@ -35,3 +35,5 @@ export * from './gpu/selectBackend.js';
 export * from './gpu/probeGpuBackend.js';
 export * from './gpu/createCpuBackend.js';
 export * from './gpu/GpuJsBackend.js';
+export * from './gpu/gpujs/GpuState.js';
+export type { DeviceTexture } from './gpu/gpujs/GpuKernelSet.js';

@@ -197,20 +197,20 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
     this.dropUpload();
   }
 
-  /** @internal Part of {@link GpuStateHost}. */
+  /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
   zeroTexture(plan: LayerPlan): DeviceTexture {
     const r = this.resourcesFor(plan);
     return this.run(r.kernels.zeros) as DeviceTexture;
   }
 
-  /** @internal Part of {@link GpuStateHost}. */
+  /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
   uploadFlat(plan: LayerPlan, values: Float32Array): DeviceTexture {
     const r = this.resourcesFor(plan);
     r.layout.pack(values, r.staging);
     return this.run(r.kernels.upload, input(r.staging, [r.layout.chunkSize, r.layout.chunks])) as DeviceTexture;
   }
 
-  /** @internal Part of {@link GpuStateHost}. */
+  /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
   downloadFlat(plan: LayerPlan, texture: DeviceTexture): Float32Array {
     const r = this.resourcesFor(plan);
     const out = new Float32Array(plan.length);
