@@ -1,4 +1,5 @@
 import { eightBitSuite } from './eightBit.js';
+import { gpuStepSuite } from './gpuStep.js';
 
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
@@ -6,4 +7,5 @@ export interface BenchSuite {
   run(): Promise<void>;
 }
 
-export const suites: BenchSuite[] = [eightBitSuite];
+/** Every registered suite. */
+export const suites: BenchSuite[] = [eightBitSuite, gpuStepSuite];

@@ -3,10 +3,11 @@
 // headless-gl context on Mesa's software renderer.
 import { spawnSync } from 'node:child_process';
 
-// With no arguments, the whole suite; otherwise mocha gets exactly what is passed
-// (e.g. `node scripts/run-tests.mjs build/test/gpu/**/*.test.js`).
-const args = process.argv.slice(2);
-const mocha = ['node_modules/.bin/mocha', ...(args.length > 0 ? args : ['build/test/**/*.test.js'])];
+// The default spec lives here, not in .mocharc.json: mocha appends a command-line
+// --spec to the config's, so a config spec would make `--spec <subset>` run everything.
+const given = process.argv.slice(2);
+const hasSpec = given.some((a) => a === '--spec' || a.startsWith('--spec='));
+const mocha = ['node_modules/.bin/mocha', ...given, ...(hasSpec ? [] : ['--spec', 'build/test/**/*.test.js'])];
 const hasXvfb = spawnSync('sh', ['-c', 'command -v xvfb-run'], { stdio: 'ignore' }).status === 0;
 const wrap = !process.env.DISPLAY && hasXvfb && process.env.LARS_NO_XVFB !== '1';
 const [cmd, ...cmdArgs] = wrap ? ['xvfb-run', '-a', '-s', '-ac -screen 0 1280x1024x24', ...mocha] : mocha;

@@ -61,3 +61,7 @@ export * from './quantization/dynamicMap.js';
 export * from './quantization/torchLinspaceFloat32.js';
 export * from './quantization/CodeBook.js';
 export * from './quantization/blockwise.js';
+
+export * from './gpu/GpuJsBackend.js';
+export * from './gpu/gpujs/GpuState.js';
+export type { DeviceTexture } from './gpu/gpujs/GpuKernelSet.js';

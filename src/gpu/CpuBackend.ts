@@ -33,6 +33,10 @@ export class CpuBackend implements OptimizerBackend {
   }
 
   /** A {@link HostState} when every layer is 32-bit, else a {@link QuantizedHostState}. */
+  supportsStateBits(_bits: 8 | 32): boolean {
+    return true;
+  }
+
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
     return plan.segments.some((s) => s.stateBits === 8) ? new QuantizedHostState(plan, dtype) : new HostState(plan, dtype);
   }

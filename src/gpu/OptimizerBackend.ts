@@ -34,6 +34,8 @@ export interface OptimizerBackend {
   readonly name: string;
   /** Whether the backend computes in `dtype` without losing precision. */
   supports(dtype: NumericType): boolean;
+  /** Whether the backend can hold momentum state of `bits` bits per element (32, or 8 for quantized layers). */
+  supportsStateBits(bits: 8 | 32): boolean;
   /** A zero momentum state for `plan`, in `dtype`. */
   createState(plan: LayerPlan, dtype: NumericType): BackendState;
   /**

@@ -158,7 +158,7 @@ export abstract class GradientBasedOptimizer<
     this.checkVectors(parameters, gradient);
     const plan = this.planFor(parameters.length);
     const settings = this.updateRuleSettings();
-    this.useBackendFor(parameters.dtype);
+    this.useBackendFor(parameters.dtype, plan);
     const norms = this.onBackend((b) => b.layerNorms(plan, parameters, gradient));
     checkFiniteNorms(plan, norms);
 
@@ -292,7 +292,7 @@ export abstract class GradientBasedOptimizer<
     }
     let state: BackendState | null = null;
     if (snapshot !== null && plan !== null) {
-      this.useBackendFor(snapshot.dtype);
+      this.useBackendFor(snapshot.dtype, plan);
       try {
         state = this.backend.createState(plan, snapshot.dtype);
         state.restore(snapshot);
@@ -372,11 +372,18 @@ export abstract class GradientBasedOptimizer<
     this.state = this.onBackend((b) => b.createState(plan, dtype));
   }
 
-  /** Moves to the CPU, with a warning, when the backend cannot compute in `dtype` without losing precision. */
-  private useBackendFor(dtype: NumericType): void {
-    if (this.backend.supports(dtype)) return;
-    this.warn(`backend ${this.backend.name} cannot compute in ${dtype} without losing precision; using the CPU backend`);
-    this.moveToCpu();
+  /**
+   * Moves to the CPU, with a warning, when the backend cannot compute in
+   * `dtype` without losing precision, or cannot hold the plan's 8-bit state.
+   */
+  private useBackendFor(dtype: NumericType, plan: LayerPlan): void {
+    if (!this.backend.supports(dtype)) {
+      this.warn(`backend ${this.backend.name} cannot compute in ${dtype} without losing precision; using the CPU backend`);
+      this.moveToCpu();
+    } else if (plan.segments.some((s) => s.stateBits === 8) && !this.backend.supportsStateBits(8)) {
+      this.warn(`backend ${this.backend.name} cannot hold 8-bit optimizer state; using the CPU backend`);
+      this.moveToCpu();
+    }
   }
 
   /**

@@ -392,9 +392,15 @@ describe('LARSOptimizer', () => {
       private readonly cpu = new CpuBackend();
       failOnUpdate = false;
       disposed = false;
-      constructor(private readonly float64 = true) {}
+      constructor(
+        private readonly float64 = true,
+        private readonly eightBit = true,
+      ) {}
       supports(dtype: NumericType) {
         return dtype === 'float32' || this.float64;
+      }
+      supportsStateBits(bits: 8 | 32) {
+        return bits === 32 || this.eightBit;
       }
       createState(plan: LayerPlan, dtype: NumericType) {
         return this.cpu.createState(plan, dtype);
@@ -437,6 +443,23 @@ describe('LARSOptimizer', () => {
       expect(opt.backendName).to.equal('cpu');
       expect(warnings[0]).to.match(/cannot compute in float64/);
       expect(Array.from(w.data)).to.deep.equal(Array.from(run(lars(), W0, () => G0, 1).data));
+    });
+
+    it('moves 8-bit state off a backend that holds only 32-bit state, with a warning', () => {
+      const warnings: string[] = [];
+      const layout: ParameterLayout = [{ name: 'big', size: 300, kind: 'weight' }];
+      const options = { ...plain, optimBits: 8 as const, min8bitSize: 256 };
+      const opt = new LARSOptimizer(null, options, { layout, backend: new FlakyBackend(true, false), onWarning: (m) => warnings.push(m) });
+      const cpu = new LARSOptimizer(null, options, { layout });
+      const g = Vector.from(Array.from({ length: 300 }, (_, i) => Math.sin(i)), 'float32');
+      const w = Vector.from(Array.from({ length: 300 }, (_, i) => Math.cos(i)), 'float32');
+      const wCpu = w.clone();
+      opt.step(w, g);
+      cpu.step(wCpu, g);
+      expect(opt.backendName).to.equal('cpu');
+      expect(warnings[0]).to.match(/cannot hold 8-bit optimizer state/);
+      expect(opt.stateBytes()).to.equal(cpu.stateBytes()).and.to.be.below(300 * 4);
+      expect(Array.from(w.data)).to.deep.equal(Array.from(wCpu.data));
     });
 
     it("picks the CPU for backend: 'cpu'", () => {

@@ -1,0 +1,64 @@
+import type { LayerPlan } from '../../optimizers/LayerPlan.js';
+import { checkSnapshotFits } from '../HostState.js';
+import type { BackendState } from '../OptimizerBackend.js';
+import type { StateSnapshot } from '../StateSnapshot.js';
+import type { DeviceTexture } from './GpuKernelSet.js';
+
+/** What a {@link GpuState} needs from its backend: upload and read back padded device matrices. */
+export interface GpuStateHost {
+  /** A zero device matrix for `plan`. */
+  zeroTexture(plan: LayerPlan): DeviceTexture;
+  /** Uploads the flat float32 `values` (length `plan.length`) as a device matrix. */
+  uploadFlat(plan: LayerPlan, values: Float32Array): DeviceTexture;
+  /** Reads a device matrix back as a flat float32 vector of `plan.length` elements. */
+  downloadFlat(plan: LayerPlan, texture: DeviceTexture): Float32Array;
+}
+
+/**
+ * Float32 momentum resident on the GPU: one texture in the backend's chunk
+ * layout. Steps replace the texture only after the whole update succeeded, so
+ * after a failing kernel the texture still holds the last committed momentum
+ * and {@link GpuState.snapshot} reads it back for the CPU fallback.
+ */
+export class GpuState implements BackendState {
+  /** The committed momentum texture. Swapped by the backend after a successful update. */
+  texture: DeviceTexture;
+  /** The plan the texture is laid out for. */
+  readonly plan: LayerPlan;
+  private readonly host: GpuStateHost;
+
+  constructor(host: GpuStateHost, plan: LayerPlan) {
+    this.host = host;
+    this.plan = plan;
+    this.texture = host.zeroTexture(plan);
+  }
+
+  /** 4 bytes per element (the padding of partial chunks is not counted). */
+  get bytes(): number {
+    return this.plan.length * 4;
+  }
+
+  snapshot(): StateSnapshot {
+    const flat = this.host.downloadFlat(this.plan, this.texture);
+    return {
+      dtype: 'float32',
+      layers: this.plan.segments.map((s) => ({ bits: 32 as const, values: flat.slice(s.start, s.end) })),
+    };
+  }
+
+  restore(snapshot: StateSnapshot): void {
+    checkSnapshotFits(snapshot, this.plan, 'float32');
+    const flat = new Float32Array(this.plan.length);
+    snapshot.layers.forEach((layer, l) => {
+      if (layer.bits !== 32) throw new Error(`layer ${l}: GPU state holds 32-bit layers only, got ${layer.bits}-bit`);
+      flat.set(layer.values, this.plan.segments[l].start);
+    });
+    const next = this.host.uploadFlat(this.plan, flat);
+    this.texture.delete();
+    this.texture = next;
+  }
+
+  dispose(): void {
+    this.texture.delete();
+  }
+}
