@@ -43,6 +43,6 @@ describe('mnist example: reports', () => {
     expect(svg).to.include('test accuracy');
     expect(svg).to.include('lars b=4096');
     expect(svg).to.include('sgd b=4096');
-    expect((svg.match(/class="mark-line role-mark/g) ?? []).length).to.equal(2);
+    expect((svg.match(/class="mark-line role-mark/g) ?? []).length).to.equal(4); // 2 panels × 2 runs
   });
 });
