@@ -14,6 +14,8 @@ import { buildLayerPlan, type LayerPlan, type LayerPlanOptions } from './LayerPl
 import { globalClipScale, updateNormScale, writeLayerCoefficients, type StepHyperParameters } from './layerUpdateRule.js';
 import { learningRateAt } from './learningRateSchedule.js';
 import { OptimizerInputError } from './OptimizerInputError.js';
+import type { OptimizationResult, OptimizeControls, TrainingData } from '../training/OptimizationResult.js';
+import { trainModel } from '../training/trainModel.js';
 import { PERCENTILE_HISTORY, PercentileClipper } from './PercentileClipper.js';
 import type { SavedLayerState, SavedOptimizerState } from './SavedOptimizerState.js';
 
@@ -210,6 +212,15 @@ export abstract class GradientBasedOptimizer<
     clipper.commit(gradSq, stepNumber);
     this.stepCount = stepNumber;
     this.dtype = parameters.dtype;
+  }
+
+  /**
+   * Trains {@link model} on `data` with mini-batches, warmup, schedule, early
+   * stopping, progress and abort, and leaves the best parameters on the model.
+   * See {@link trainModel} for the details.
+   */
+  optimize(data: TrainingData<TInput, TOutput>, controls: OptimizeControls = {}): Promise<OptimizationResult> {
+    return trainModel(this, data, controls);
   }
 
   /**

@@ -1,0 +1,110 @@
+import {
+  LARSOptimizer,
+  MomentumSGDOptimizer,
+  MultilayerPerceptron,
+  type EpochRecord,
+  type GradientBasedOptimizer,
+  type Matrix,
+  type OptimizationResult,
+  type TrainingProgress,
+} from '../../src/index.js';
+import type { DigitSplit } from './loadDigits.js';
+import type { OptimizerName } from './parseFlags.js';
+
+/** One training run's settings. */
+export interface RunSettings {
+  /** `lars` or `sgd`. */
+  readonly optimizer: OptimizerName;
+  /** Examples per batch. */
+  readonly batchSize: number;
+  /** Epochs. */
+  readonly epochs: number;
+  /** Learning rate, or null for {@link defaultLearningRate}. */
+  readonly lr: number | null;
+  /** Seed of init and shuffling. */
+  readonly seed: number;
+  /** Optimizer backend. */
+  readonly backend: 'auto' | 'gpu' | 'cpu';
+  /** Hidden widths. */
+  readonly hidden: readonly number[];
+}
+
+/** What a run leaves behind, ready for JSON. */
+export interface RunRecord {
+  /** The settings. */
+  readonly settings: RunSettings;
+  /** The optimizer's full options. */
+  readonly options: unknown;
+  /** The backend that ran the optimizer. */
+  readonly backend: string;
+  /** The result of `optimize`. */
+  readonly result: OptimizationResult;
+  /** Test accuracy of the kept parameters. */
+  readonly finalTestAccuracy: number;
+  /** The epoch with the best test accuracy (for the comparison table). */
+  readonly bestTestEpoch: number;
+}
+
+/** Hooks for progress output. */
+export interface RunHooks {
+  /** After each step. */
+  readonly onProgress?: (p: TrainingProgress) => void;
+  /** After each epoch. */
+  readonly onEpoch?: (r: EpochRecord) => void;
+  /** Stops the run. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The default learning rate: LARS 20 (its trust ratio scales it down per
+ * layer), momentum SGD 0.1 × batch/256 (the linear scaling rule).
+ */
+export function defaultLearningRate(optimizer: OptimizerName, batchSize: number): number {
+  return optimizer === 'lars' ? 20 : (0.1 * batchSize) / 256;
+}
+
+/** Builds the perceptron and the optimizer for `settings`. */
+export function buildOptimizer(
+  settings: RunSettings,
+): GradientBasedOptimizer<'float32', Matrix<'float32'>, Matrix<'float32'>> {
+  const model = new MultilayerPerceptron({ layerSizes: [784, ...settings.hidden, 10], dtype: 'float32', seed: settings.seed });
+  const common = {
+    initialLearningRate: settings.lr ?? defaultLearningRate(settings.optimizer, settings.batchSize),
+    batchSize: settings.batchSize,
+    maxIterations: settings.epochs,
+    seed: settings.seed,
+    momentum: 0.9,
+    warmupEpochs: Math.min(5, Math.max(0, settings.epochs - 1)),
+    learningRateSchedule: 'polynomial' as const,
+    polynomialPower: 2,
+    useEarlyStopping: false,
+    backend: settings.backend,
+  };
+  return settings.optimizer === 'lars'
+    ? new LARSOptimizer(model, { ...common, trustCoefficient: 0.001, weightDecay: 5e-4 })
+    : new MomentumSGDOptimizer(model, { ...common, weightDecay: 5e-4 });
+}
+
+/** Trains one run on `data` and gathers its record. */
+export async function runOptimizer(settings: RunSettings, data: DigitSplit, hooks: RunHooks = {}): Promise<RunRecord> {
+  const optimizer = buildOptimizer(settings);
+  try {
+    const result = await optimizer.optimize(
+      { xTrain: data.train.x, yTrain: data.train.y, xTest: data.test.x, yTest: data.test.y },
+      hooks,
+    );
+    const model = optimizer.model as MultilayerPerceptron<'float32'>;
+    const finalTestAccuracy = model.evaluate(data.test.x, data.test.y).accuracy;
+    let bestTestEpoch = 0;
+    let bestAcc = -1;
+    for (const e of result.history) {
+      if ((e.testAccuracy ?? -1) > bestAcc) {
+        bestAcc = e.testAccuracy ?? -1;
+        bestTestEpoch = e.epoch;
+      }
+    }
+    return { settings, options: optimizer.options.toJSON(), backend: optimizer.backendName, result, finalTestAccuracy, bestTestEpoch };
+  } finally {
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,54 @@
+import { allocateArray, type ArrayFor, type NumericType } from '../numeric/NumericType.js';
+import { Vector } from '../numeric/Vector.js';
+import type { ParameterLayout } from './ParameterLayout.js';
+
+/**
+ * One flat typed array for all of a model's tensors, with a view (no copy)
+ * per tensor in layout order. Models keep their parameters and their
+ * gradients in these, so the optimizer sees one vector.
+ */
+export class FlatParameters<T extends NumericType> {
+  /** The whole vector. */
+  readonly vector: Vector<T>;
+  /** One view per tensor of the layout, sharing the vector's memory. */
+  readonly views: ArrayFor<T>[];
+
+  /** The tensors, in storage order. */
+  readonly layout: ParameterLayout;
+
+  /** Allocates zeros for `layout` in type `dtype`. */
+  constructor(layout: ParameterLayout, dtype: T) {
+    this.layout = layout;
+    const total = layout.reduce((s, t) => s + t.size, 0);
+    const data = allocateArray(dtype, total);
+    this.vector = new Vector<T>(data);
+    this.views = [];
+    let offset = 0;
+    for (const tensor of layout) {
+      this.views.push(data.subarray(offset, offset + tensor.size) as ArrayFor<T>);
+      offset += tensor.size;
+    }
+  }
+
+  /** Number of elements in the whole vector. */
+  get length(): number {
+    return this.vector.length;
+  }
+
+  /**
+   * Copies `source` in after checking its length, type and values.
+   *
+   * @throws RangeError/TypeError naming the problem; nothing changes then.
+   */
+  assign(source: Vector<T>, owner: string): void {
+    if (!(source instanceof Vector)) throw new TypeError(`${owner}.setParameters needs a Vector`);
+    if (source.length !== this.length) {
+      throw new RangeError(`${owner} has ${this.length} parameters, got a vector of ${source.length}`);
+    }
+    if (source.dtype !== this.vector.dtype) {
+      throw new TypeError(`${owner} stores ${this.vector.dtype} parameters, got ${source.dtype}`);
+    }
+    if (source.data === this.vector.data) return;
+    this.vector.data.set(source.data);
+  }
+}

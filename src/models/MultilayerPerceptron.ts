@@ -1,0 +1,320 @@
+import { Matrix } from '../numeric/Matrix.js';
+import { allocateArray, type ArrayFor, type NumericType } from '../numeric/NumericType.js';
+import { Vector } from '../numeric/Vector.js';
+import { SeededRandom } from '../util/SeededRandom.js';
+import { columnSums, matmulBias, matmulTransposeLeft, matmulTransposeRight } from './denseKernels.js';
+import { FlatParameters } from './FlatParameters.js';
+import type { FullModel, GradientResult } from './FullModel.js';
+import { layerNormBackward, layerNormForward } from './layerNormKernels.js';
+import type { ParameterLayout, ParameterTensor } from './ParameterLayout.js';
+import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
+import type { ClassifierEvaluation } from '../training/evaluateModel.js';
+
+/** How to build a {@link MultilayerPerceptron}. */
+export interface MultilayerPerceptronConfig<T extends NumericType> {
+  /** Widths from input to output, e.g. `[784, 128, 10]`; at least two entries, all positive integers. */
+  readonly layerSizes: readonly number[];
+  /** Numeric type of parameters and computation. */
+  readonly dtype: T;
+  /** Layer-normalize every hidden layer (before ReLU), with a learned gain and shift. Default false. */
+  readonly layerNorm?: boolean;
+  /** ε inside the layer norm's square root. Default 1e-5. */
+  readonly layerNormEpsilon?: number;
+  /** Seed of the weight initialization; the same seed gives the same weights. Default 42. */
+  readonly seed?: number;
+}
+
+/** Per-layer index of each tensor in the flat vector. */
+interface LayerTensors {
+  weight: number;
+  bias: number;
+  gain: number | null;
+  shift: number | null;
+}
+
+/** Buffers of one forward/backward pass for batches of up to `rows` rows. */
+interface Workspace {
+  rows: number;
+  /** acts[l]: input of dense layer l (acts[0] unused: the batch itself). */
+  acts: FloatArrayFor[];
+  /** pre[l]: output of dense layer l before normalization and activation. */
+  pre: FloatArrayFor[];
+  normalized: (FloatArrayFor | null)[];
+  invStd: (Float64Array | null)[];
+  delta: FloatArrayFor[];
+}
+
+type FloatArrayFor = Float32Array | Float64Array;
+
+/**
+ * A multilayer perceptron for classification: dense layers with bias, ReLU
+ * between them, optional layer normalization of each hidden layer, and a
+ * softmax cross-entropy loss at the end. Input `Matrix<T>` (a row per
+ * example), output the class probabilities as a `Matrix<T>`; targets are
+ * one-hot (or soft) rows of the same shape.
+ *
+ * All parameters live in one flat typed array; the layout lists, per layer,
+ * `dense<l>.weight` (in × out, row-major), `dense<l>.bias`, and with layer
+ * norm `norm<l>.gain` and `norm<l>.shift` (kind `'norm'`). Weights start
+ * He-normal from the seed, biases and shifts at 0, gains at 1.
+ *
+ * @example
+ * ```ts
+ * const mlp = new MultilayerPerceptron({ layerSizes: [784, 128, 10], dtype: 'float32', seed: 1 });
+ * const { loss, gradient } = mlp.computeGradients(x, oneHot(labels, 10, 'float32'));
+ * ```
+ */
+export class MultilayerPerceptron<T extends NumericType> implements FullModel<T, Matrix<T>, Matrix<T>> {
+  /** Widths from input to output. */
+  readonly layerSizes: readonly number[];
+  /** Numeric type of parameters and computation. */
+  readonly dtype: T;
+  /** Whether hidden layers are layer-normalized. */
+  readonly layerNorm: boolean;
+  /** ε of the layer norm. */
+  readonly layerNormEpsilon: number;
+  /** Seed of the initialization. */
+  readonly seed: number;
+
+  private readonly params: FlatParameters<T>;
+  private readonly tensors: LayerTensors[];
+  private workspace: Workspace | null = null;
+
+  /**
+   * @throws RangeError when `layerSizes` has fewer than two entries or a width is not a positive integer.
+   */
+  constructor(config: MultilayerPerceptronConfig<T>) {
+    const sizes = config.layerSizes;
+    if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s >= 1)) {
+      throw new RangeError(`layerSizes must list at least two positive integer widths, got ${JSON.stringify(sizes)}`);
+    }
+    const epsilon = config.layerNormEpsilon ?? 1e-5;
+    if (!(epsilon > 0)) throw new RangeError(`layerNormEpsilon must be positive, got ${epsilon}`);
+    this.layerSizes = Object.freeze([...sizes]);
+    this.dtype = config.dtype;
+    this.layerNorm = config.layerNorm ?? false;
+    this.layerNormEpsilon = epsilon;
+    this.seed = config.seed ?? 42;
+    const { layout, tensors } = buildLayout(this.layerSizes, this.layerNorm);
+    this.tensors = tensors;
+    this.params = new FlatParameters(layout, config.dtype);
+    this.initialize();
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.params.length;
+  }
+
+  /** Number of classes (the last width). */
+  get classes(): number {
+    return this.layerSizes[this.layerSizes.length - 1];
+  }
+
+  /** The live flat parameter vector: changing it changes the model. */
+  getParameters(): Vector<T> {
+    return this.params.vector;
+  }
+
+  /** Copies `parameters` in. @throws on a wrong length or type; nothing changes then. */
+  setParameters(parameters: Vector<T>): void {
+    this.params.assign(parameters, this.constructor.name);
+  }
+
+  /** The tensors of the flat vector, in order. */
+  parameterLayout(): ParameterLayout {
+    return this.params.layout;
+  }
+
+  /** Class probabilities, one row per input row. */
+  predict(input: Matrix<T>): Matrix<T> {
+    this.checkInput(input);
+    const logits = this.forward(input);
+    const n = input.rows;
+    const c = this.classes;
+    const probabilities = allocateArray(this.dtype, n * c);
+    probabilities.set(logits.subarray(0, n * c));
+    softmaxInPlace(probabilities, n, c);
+    return new Matrix<T>(n, c, probabilities);
+  }
+
+  /** The mean cross-entropy of a batch, without a gradient. */
+  computeLoss(input: Matrix<T>, target: Matrix<T>): number {
+    this.checkInput(input, target);
+    const logits = this.forward(input);
+    return softmaxCrossEntropy(logits, target.data, input.rows, this.classes);
+  }
+
+  /** Mean cross-entropy and argmax accuracy on a data set, in one forward pass. */
+  evaluate(input: Matrix<T>, target: Matrix<T>): ClassifierEvaluation {
+    this.checkInput(input, target);
+    const n = input.rows;
+    const c = this.classes;
+    const logits = this.forward(input);
+    const t = target.data;
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      const r = i * c;
+      let p = 0;
+      let y = 0;
+      for (let j = 1; j < c; j++) {
+        if (logits[r + j] > logits[r + p]) p = j;
+        if (t[r + j] > t[r + y]) y = j;
+      }
+      if (p === y) hits++;
+    }
+    const loss = softmaxCrossEntropy(logits, t, n, c);
+    return { loss, accuracy: n === 0 ? 0 : hits / n };
+  }
+
+  /** Mean cross-entropy of the batch and its gradient (a new vector in the layout's order). */
+  computeGradients(input: Matrix<T>, target: Matrix<T>): GradientResult<T> {
+    this.checkInput(input, target);
+    const n = input.rows;
+    const logits = this.forward(input);
+    const ws = this.workspace!;
+    const L = this.layerSizes.length - 1;
+    const lastDelta = ws.delta[L - 1];
+    const loss = softmaxCrossEntropy(logits, target.data, n, this.classes, lastDelta);
+    const grad = new FlatParameters(this.params.layout, this.dtype);
+    const p = this.params.views;
+    for (let l = L - 1; l >= 0; l--) {
+      const k = this.layerSizes[l];
+      const m = this.layerSizes[l + 1];
+      const t = this.tensors[l];
+      const d = ws.delta[l];
+      const layerInput = l === 0 ? input.data : ws.acts[l];
+      matmulTransposeLeft(grad.views[t.weight], layerInput, d, n, k, m);
+      columnSums(grad.views[t.bias], d, n, m);
+      if (l === 0) break;
+      const below = ws.delta[l - 1];
+      matmulTransposeRight(below, d, p[t.weight], n, k, m);
+      const act = ws.acts[l];
+      for (let e = 0; e < n * k; e++) if (act[e] <= 0) below[e] = 0;
+      const tb = this.tensors[l - 1];
+      if (tb.gain !== null && tb.shift !== null) {
+        layerNormBackward(below, grad.views[tb.gain], grad.views[tb.shift], below, ws.normalized[l - 1]!, ws.invStd[l - 1]!, p[tb.gain], n, k);
+      }
+    }
+    return { loss, gradient: grad.vector };
+  }
+
+  /** An independent copy with the same configuration and parameters. */
+  deepCopy(): MultilayerPerceptron<T> {
+    const copy = new MultilayerPerceptron<T>({
+      layerSizes: this.layerSizes,
+      dtype: this.dtype,
+      layerNorm: this.layerNorm,
+      layerNormEpsilon: this.layerNormEpsilon,
+      seed: this.seed,
+    });
+    copy.setParameters(this.params.vector);
+    return copy;
+  }
+
+  /** Runs the layers and returns the logits buffer (n × classes, inside the workspace). */
+  private forward(input: Matrix<T>): FloatArrayFor {
+    const n = input.rows;
+    const ws = this.workspaceFor(n);
+    const p = this.params.views;
+    const L = this.layerSizes.length - 1;
+    let h: FloatArrayFor = input.data;
+    for (let l = 0; l < L; l++) {
+      const k = this.layerSizes[l];
+      const m = this.layerSizes[l + 1];
+      const t = this.tensors[l];
+      const z = ws.pre[l];
+      matmulBias(z, h, p[t.weight], p[t.bias], n, k, m);
+      if (l === L - 1) return z;
+      const a = ws.acts[l + 1];
+      if (t.gain !== null && t.shift !== null) {
+        layerNormForward(a, ws.normalized[l]!, ws.invStd[l]!, z, p[t.gain], p[t.shift], n, m, this.layerNormEpsilon);
+        for (let e = 0; e < n * m; e++) if (a[e] < 0) a[e] = 0;
+      } else {
+        for (let e = 0; e < n * m; e++) a[e] = z[e] > 0 ? z[e] : 0;
+      }
+      h = a;
+    }
+    throw new Error('unreachable: a perceptron has at least one layer');
+  }
+
+  private workspaceFor(n: number): Workspace {
+    if (this.workspace !== null && this.workspace.rows >= n) return this.workspace;
+    const sizes = this.layerSizes;
+    const L = sizes.length - 1;
+    const alloc = (len: number): FloatArrayFor => allocateArray(this.dtype, len);
+    const ws: Workspace = { rows: n, acts: [], pre: [], normalized: [], invStd: [], delta: [] };
+    for (let l = 0; l <= L; l++) ws.acts.push(l === 0 ? alloc(0) : alloc(n * sizes[l]));
+    for (let l = 0; l < L; l++) {
+      ws.pre.push(alloc(n * sizes[l + 1]));
+      ws.delta.push(alloc(n * sizes[l + 1]));
+      const normed = this.layerNorm && l < L - 1;
+      ws.normalized.push(normed ? alloc(n * sizes[l + 1]) : null);
+      ws.invStd.push(normed ? new Float64Array(n) : null);
+    }
+    this.workspace = ws;
+    return ws;
+  }
+
+  private initialize(): void {
+    const rng = new SeededRandom(this.seed);
+    const p = this.params.views;
+    for (let l = 0; l < this.tensors.length; l++) {
+      const t = this.tensors[l];
+      const scale = Math.sqrt(2 / this.layerSizes[l]);
+      const w = p[t.weight];
+      for (let e = 0; e < w.length; e++) w[e] = rng.nextNormal() * scale;
+      if (t.gain !== null) p[t.gain].fill(1);
+    }
+  }
+
+  private checkInput(input: Matrix<T>, target?: Matrix<T>): void {
+    const name = this.constructor.name;
+    if (!(input instanceof Matrix)) throw new TypeError(`${name} needs a Matrix of inputs`);
+    if (input.cols !== this.layerSizes[0]) {
+      throw new RangeError(`${name} takes ${this.layerSizes[0]} input columns, got ${input.cols}`);
+    }
+    if (input.dtype !== this.dtype) throw new TypeError(`${name} computes in ${this.dtype}, got ${input.dtype} inputs`);
+    if (target === undefined) return;
+    if (!(target instanceof Matrix)) throw new TypeError(`${name} needs a Matrix of targets (one-hot rows)`);
+    if (target.rows !== input.rows || target.cols !== this.classes) {
+      throw new RangeError(
+        `${name} needs targets of ${input.rows} × ${this.classes} for ${input.rows} inputs, got ${target.rows} × ${target.cols}`,
+      );
+    }
+  }
+}
+
+function buildLayout(sizes: readonly number[], layerNorm: boolean): { layout: ParameterLayout; tensors: LayerTensors[] } {
+  const layout: ParameterTensor[] = [];
+  const tensors: LayerTensors[] = [];
+  const L = sizes.length - 1;
+  for (let l = 0; l < L; l++) {
+    const t: LayerTensors = { weight: layout.length, bias: layout.length + 1, gain: null, shift: null };
+    layout.push({ name: `dense${l}.weight`, size: sizes[l] * sizes[l + 1], kind: 'weight' });
+    layout.push({ name: `dense${l}.bias`, size: sizes[l + 1], kind: 'bias' });
+    if (layerNorm && l < L - 1) {
+      t.gain = layout.length;
+      t.shift = layout.length + 1;
+      layout.push({ name: `norm${l}.gain`, size: sizes[l + 1], kind: 'norm' });
+      layout.push({ name: `norm${l}.shift`, size: sizes[l + 1], kind: 'norm' });
+    }
+    tensors.push(t);
+  }
+  return { layout: Object.freeze(layout.map((t) => Object.freeze(t))), tensors };
+}
+
+function softmaxInPlace(values: ArrayFor<NumericType>, n: number, c: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = i * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) if (values[r + j] > max) max = values[r + j];
+    let sum = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(values[r + j] - max);
+      values[r + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < c; j++) values[r + j] /= sum;
+  }
+}

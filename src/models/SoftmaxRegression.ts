@@ -1,0 +1,43 @@
+import type { NumericType } from '../numeric/NumericType.js';
+import { MultilayerPerceptron } from './MultilayerPerceptron.js';
+
+/** How to build a {@link SoftmaxRegression}. */
+export interface SoftmaxRegressionConfig<T extends NumericType> {
+  /** Number of input features. */
+  readonly inputs: number;
+  /** Number of classes. */
+  readonly classes: number;
+  /** Numeric type of parameters and computation. */
+  readonly dtype: T;
+  /** Seed of the weight initialization. Default 42. */
+  readonly seed?: number;
+}
+
+/**
+ * Multinomial logistic regression: one dense layer (`dense0.weight`,
+ * `dense0.bias`) followed by softmax, trained with cross-entropy. It is a
+ * perceptron with no hidden layer, so it shares that class's kernels.
+ *
+ * @example
+ * ```ts
+ * const model = new SoftmaxRegression({ inputs: 784, classes: 10, dtype: 'float32' });
+ * ```
+ */
+export class SoftmaxRegression<T extends NumericType> extends MultilayerPerceptron<T> {
+  /** @throws RangeError when `inputs` or `classes` is not a positive integer. */
+  constructor(config: SoftmaxRegressionConfig<T>) {
+    super({ layerSizes: [config.inputs, config.classes], dtype: config.dtype, seed: config.seed });
+  }
+
+  /** An independent copy with the same shape and parameters. */
+  override deepCopy(): SoftmaxRegression<T> {
+    const copy = new SoftmaxRegression<T>({
+      inputs: this.layerSizes[0],
+      classes: this.classes,
+      dtype: this.dtype,
+      seed: this.seed,
+    });
+    copy.setParameters(this.getParameters());
+    return copy;
+  }
+}
