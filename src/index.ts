@@ -34,3 +34,6 @@ export * from './gpu/HostState.js';
 export * from './gpu/selectBackend.js';
 export * from './gpu/probeGpuBackend.js';
 export * from './gpu/createCpuBackend.js';
+export * from './wasm/WasmBackend.js';
+export * from './wasm/WasmHeap.js';
+export * from './wasm/WasmState.js';
