@@ -180,7 +180,7 @@ function updateNoBuf(T) {
 export function kernelsWat({ shared }) {
   const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T), updateNoBuf(T)]);
   return `(module
-  (memory (import "env" "memory") 1 65536${shared ? ' shared' : ''})
+  (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
 ${kernels.join('\n')}
 )
 `;
