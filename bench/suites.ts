@@ -1,7 +1,9 @@
+import { cpuStepSuite } from './cpuStep.js';
+
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
   readonly name: string;
   run(): Promise<void>;
 }
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [cpuStepSuite];
