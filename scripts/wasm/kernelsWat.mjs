@@ -1,8 +1,8 @@
 // The source of the WebAssembly SIMD kernels, as a generator of WAT text: one
 // template per kernel, instantiated for float32 (f32x4) and float64 (f64x2) so
 // both types share one piece of math. `scripts/build-wasm.mjs` compiles it with
-// wabt. Every kernel handles 4 elements per loop turn (one f32x4 or two f64x2
-// vectors), then a scalar tail doing the same operations in the same order.
+// wabt. Every kernel handles 8 elements per loop turn (two f32x4 or four f64x2
+// vectors per turn: 8 elements), then a scalar tail doing the same operations in the same order.
 //
 // Exports, with byte addresses into the one imported memory:
 //   norms_T(w, g, n, out)                 out[0] = Σw², out[1] = Σg²  (f64 sums)
@@ -12,8 +12,8 @@
 // The formula is the one of src/optimizers/LayerCoefficients.ts, in its order.
 
 const TYPES = {
-  f32: { t: 'f32', vec: 'f32x4', size: 4, vectors: 1 },
-  f64: { t: 'f64', vec: 'f64x2', size: 8, vectors: 2 },
+  f32: { t: 'f32', vec: 'f32x4', size: 4, vectors: 2 },
+  f64: { t: 'f64', vec: 'f64x2', size: 8, vectors: 4 },
 };
 
 /** Operations on either one vector (`v`) or one scalar (`s`) of type `T`. */
@@ -54,7 +54,7 @@ function loop(T, ptrs, body) {
   const advance = (bytes) => ptrs.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`).join(' ');
   const vectorBody = Array.from({ length: T.vectors }, (_, j) => body('v', 16 * j)).join('\n      ');
   return `
-    (local.set $vend (i32.add (local.get ${ptrs[0]}) (i32.mul (i32.and (local.get $n) (i32.const -4)) (i32.const ${T.size}))))
+    (local.set $vend (i32.add (local.get ${ptrs[0]}) (i32.mul (i32.and (local.get $n) (i32.const ${-(16 * T.vectors) / T.size})) (i32.const ${T.size}))))
     (local.set $end (i32.add (local.get ${ptrs[0]}) (i32.mul (local.get $n) (i32.const ${T.size}))))
     (block $vdone (loop $vloop
       (br_if $vdone (i32.ge_u (local.get ${ptrs[0]}) (local.get $vend)))
@@ -90,20 +90,27 @@ const LOOP_LOCALS = '(local $vend i32) (local $end i32)';
 const laneSum = (a, b) => `(f64.add (f64x2.extract_lane 0 (f64x2.add (local.get ${a}) (local.get ${b}))) (f64x2.extract_lane 1 (f64x2.add (local.get ${a}) (local.get ${b}))))`;
 
 function norms(T) {
-  // In the f64 kernel the two vectors of a turn feed different accumulators.
+  // Each vector of a turn feeds its own accumulators, so the adds do not wait on each other.
+  const acc = (name, j) => (T.t === 'f64' ? [`$${name}${j}`, null] : [`$${name}${2 * j}`, `$${name}${2 * j + 1}`]);
   const body = (mode, off) => {
     const o = ops(T, mode);
-    const [wa, wb, ga, gb] = T.t === 'f64' && off > 0 ? ['$wb', '$wa', '$gb', '$ga'] : ['$wa', '$wb', '$ga', '$gb'];
+    const j = off / 16;
+    const [wa, wb] = acc('w', j);
+    const [ga, gb] = acc('g', j);
     return `${accumulate(T, mode, o.load('$w', off), wa, wb, '$ws')}
       ${accumulate(T, mode, o.load('$g', off), ga, gb, '$gs')}`;
   };
+  const names = ['0', '1', '2', '3'];
+  const decl = names.map((i) => `(local $w${i} v128) (local $g${i} v128)`).join(' ');
+  const total = (x) => `(f64x2.add (f64x2.add (local.get $${x}0) (local.get $${x}1)) (f64x2.add (local.get $${x}2) (local.get $${x}3)))`;
+  const lanes = (x) => `(local.set $tmp_v ${total(x)}) (f64.add (f64x2.extract_lane 0 (local.get $tmp_v)) (f64x2.extract_lane 1 (local.get $tmp_v)))`;
   return `
   (func (export "norms_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $out i32)
     ${LOOP_LOCALS} ${ACC_LOCALS}
-    (local $wa v128) (local $wb v128) (local $ga v128) (local $gb v128) (local $ws f64) (local $gs f64)
+    ${decl} (local $ws f64) (local $gs f64)
     ${loop(T, ['$w', '$g'], body)}
-    (f64.store (local.get $out) (f64.add ${laneSum('$wa', '$wb')} (local.get $ws)))
-    (f64.store offset=8 (local.get $out) (f64.add ${laneSum('$ga', '$gb')} (local.get $gs))))`;
+    (f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
+    (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs))))`;
 }
 
 /** d = gs·g + wd·w ; b = mu·buf + a·d ; u = cb·b + cd·d (the direction, buffer and update of one vector). */
