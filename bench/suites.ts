@@ -1,5 +1,6 @@
 import { eightBitSuite } from './eightBit.js';
 import { gpuStepSuite } from './gpuStep.js';
+import { cpuStepSuite } from './cpuStep.js';
 
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
@@ -8,4 +9,4 @@ export interface BenchSuite {
 }
 
 /** Every registered suite. */
-export const suites: BenchSuite[] = [eightBitSuite, gpuStepSuite];
+export const suites: BenchSuite[] = [cpuStepSuite, gpuStepSuite, eightBitSuite];

@@ -81,3 +81,7 @@ export * from './training/batchRows.js';
 export * from './training/evaluateModel.js';
 export * from './training/trainModel.js';
 export * from './util/SeededRandom.js';
+
+export * from './wasm/WasmBackend.js';
+export * from './wasm/WasmHeap.js';
+export * from './wasm/WasmState.js';

@@ -3,6 +3,7 @@ import type { Vector } from '../numeric/Vector.js';
 import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
 import type { LayerPlan } from '../optimizers/LayerPlan.js';
 import type { StateSnapshot } from './StateSnapshot.js';
+import type { GradientBasedOptimizer } from '../optimizers/GradientBasedOptimizer.js';
 
 /**
  * The momentum state of one optimizer, held where its backend computes (host
@@ -47,6 +48,15 @@ export interface OptimizerBackend {
   updateNorms(plan: LayerPlan, coeffs: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array;
   /** The fused update of every layer: decay, momentum, Nesterov, dampening and scale in one pass. */
   applyUpdate(plan: LayerPlan, coeffs: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void;
+  /**
+   * Optional: a zero vector placed where this backend's kernels read it
+   * (e.g. WebAssembly memory), so steps on it copy nothing. Backends without
+   * it take ordinary vectors; {@link GradientBasedOptimizer.allocateVector}
+   * falls back to `Vector.zeros`.
+   */
+  allocateVector?<T extends NumericType>(length: number, dtype: T): Vector<T>;
+  /** Optional: frees a vector from {@link OptimizerBackend.allocateVector}; it must not be used afterwards. */
+  releaseVector?(vector: Vector): void;
   /** Frees whatever the backend holds (compiled kernels, device memory). */
   dispose(): void;
 }

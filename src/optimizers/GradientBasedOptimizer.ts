@@ -102,6 +102,18 @@ export abstract class GradientBasedOptimizer<
     return this.backend.name;
   }
 
+  /**
+   * A zero vector of `length` elements for parameters or gradients, placed
+   * where the backend computes (WebAssembly memory on the CPU), so that
+   * {@link step} reads and writes it without copying. Write into its `data`
+   * as into any typed array. Default: an ordinary `Vector.zeros` when the
+   * backend has no memory of its own.
+   */
+  allocateVector<D extends NumericType = T>(length: number, dtype: D): Vector<D> {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`length must be a non-negative integer, got ${length}`);
+    return this.backend.allocateVector?.(length, dtype) ?? Vector.zeros(length, dtype);
+  }
+
   /** Steps taken since construction or the last {@link reset}. */
   get iterations(): number {
     return this.stepCount;

@@ -1,0 +1,107 @@
+/*
+ * The C reference for the CPU benchmark: one LARS step as two passes over
+ * ResNet-50-like layers, the same math as the WebAssembly kernels:
+ *   pass 1: per-layer Σw², Σg², accumulated in double (vectorized with
+ *           `omp simd` reductions, which need -fopenmp-simd, not -ffast-math);
+ *   rule:   timm-style trust ratio per layer, into the 7 coefficients;
+ *   pass 2: d = gs·g + wd·w; b = mu·buf + a·d; w -= step·(cb·b + cd·d).
+ * Usage: larsStep f32|f64 runs warmup size1,size2,...
+ * Prints one JSON line: {"times":[ms, ...]} for the timed steps.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static uint32_t rng = 12345;
+static double next_random(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 17;
+  rng ^= rng << 5;
+  return (rng / 4294967296.0 - 0.5) * 2;
+}
+
+#define DEFINE_STEP(T, NAME)                                                              \
+  static void NAME(T *w, const T *g, T *buf, const long *start, int layers, int first) {  \
+    const double lr = 0.1, wd = 1e-4, mu = 0.9, eta = 1e-3;                               \
+    for (int l = 0; l < layers; l++) {                                                    \
+      const T *wl = w + start[l], *gl = g + start[l];                                      \
+      const long n = start[l + 1] - start[l];                                             \
+      double ww = 0, gg = 0;                                                              \
+      _Pragma("omp simd reduction(+ : ww, gg)") for (long i = 0; i < n; i++) {            \
+        ww += (double)wl[i] * wl[i];                                                      \
+        gg += (double)gl[i] * gl[i];                                                      \
+      }                                                                                   \
+      const double wn = sqrt(ww), gn = sqrt(gg);                                          \
+      const double ratio = wn > 0 && gn > 0 ? eta * wn / (gn + wd * wn) : 1.0;           \
+      const T gs = (T)ratio, wdc = (T)(wd * ratio), m = (T)(first ? 0.0 : mu);            \
+      const T a = 1, cb = 1, cd = 0, step = (T)lr;                                        \
+      T *bl = buf + start[l];                                                             \
+      T *wm = w + start[l];                                                               \
+      for (long i = 0; i < n; i++) {                                                      \
+        const T wi = wm[i];                                                               \
+        const T d = gs * gl[i] + wdc * wi;                                                \
+        const T b = m * bl[i] + a * d;                                                    \
+        bl[i] = b;                                                                        \
+        wm[i] = wi - step * (cb * b + cd * d);                                            \
+      }                                                                                   \
+    }                                                                                     \
+  }
+
+DEFINE_STEP(float, step_f32)
+DEFINE_STEP(double, step_f64)
+
+int main(int argc, char **argv) {
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s f32|f64 runs warmup size1,size2,...\n", argv[0]);
+    return 2;
+  }
+  const int f32 = strcmp(argv[1], "f32") == 0;
+  const int runs = atoi(argv[2]), warmup = atoi(argv[3]);
+  int layers = 1;
+  for (const char *p = argv[4]; *p; p++) layers += *p == ',';
+  long *start = malloc(sizeof(long) * (layers + 1));
+  start[0] = 0;
+  char *text = argv[4];
+  for (int l = 0; l < layers; l++) {
+    start[l + 1] = start[l] + strtol(text, &text, 10);
+    if (*text == ',') text++;
+  }
+  const long n = start[layers];
+  const size_t size = f32 ? sizeof(float) : sizeof(double);
+  void *w = aligned_alloc(64, (n * size + 63) / 64 * 64);
+  void *g = aligned_alloc(64, (n * size + 63) / 64 * 64);
+  void *buf = aligned_alloc(64, (n * size + 63) / 64 * 64);
+  for (long i = 0; i < n; i++) {
+    if (f32) {
+      ((float *)w)[i] = (float)next_random();
+      ((float *)g)[i] = (float)(0.01 * next_random());
+      ((float *)buf)[i] = 0;
+    } else {
+      ((double *)w)[i] = next_random();
+      ((double *)g)[i] = 0.01 * next_random();
+      ((double *)buf)[i] = 0;
+    }
+  }
+  printf("{\"times\":[");
+  for (int r = 0; r < warmup + runs; r++) {
+    const double t0 = now_ms();
+    if (f32) step_f32(w, g, buf, start, layers, r == 0);
+    else step_f64(w, g, buf, start, layers, r == 0);
+    const double t = now_ms() - t0;
+    if (r >= warmup) printf("%s%.4f", r > warmup ? "," : "", t);
+  }
+  /* A checksum so the compiler cannot drop the work. */
+  double sum = 0;
+  for (long i = 0; i < n; i += 4096) sum += f32 ? ((float *)w)[i] : ((double *)w)[i];
+  printf("],\"checksum\":%.17g}\n", sum);
+  return 0;
+}

@@ -1,0 +1,194 @@
+// The source of the WebAssembly SIMD kernels, as a generator of WAT text: one
+// template per kernel, instantiated for float32 (f32x4) and float64 (f64x2) so
+// both types share one piece of math. `scripts/build-wasm.mjs` compiles it with
+// wabt. Every kernel handles 8 elements per loop turn (two f32x4 or four f64x2
+// vectors per turn: 8 elements), then a scalar tail doing the same operations in the same order.
+//
+// Exports, with byte addresses into the one imported memory:
+//   norms_T(w, g, n, out)                 out[0] = Σw², out[1] = Σg²  (f64 sums)
+//   unorm_T(w, g, buf, n, gs, wd, mu, a, cb, cd) -> Σu²   (buf = 0: no momentum)
+//   update_T(w, g, buf, n, gs, wd, mu, a, cb, cd, step)   the fused update, in place
+//   update_nobuf_T(w, g, n, gs, wd, cd, step)             the update with momentum 0
+// The formula is the one of src/optimizers/LayerCoefficients.ts, in its order.
+
+const TYPES = {
+  f32: { t: 'f32', vec: 'f32x4', size: 4, vectors: 2 },
+  f64: { t: 'f64', vec: 'f64x2', size: 8, vectors: 4 },
+};
+
+/** Operations on either one vector (`v`) or one scalar (`s`) of type `T`. */
+function ops(T, mode) {
+  const p = mode === 'v' ? T.vec : T.t;
+  const load = mode === 'v' ? 'v128.load' : `${T.t}.load`;
+  const store = mode === 'v' ? 'v128.store' : `${T.t}.store`;
+  // Coefficient locals: `$V_gs` holds the splat vector, `$S_gs` the scalar.
+  const k = (name) => `(local.get $${mode === 'v' ? 'V' : 'S'}_${name})`;
+  return {
+    add: (x, y) => `(${p}.add ${x} ${y})`,
+    sub: (x, y) => `(${p}.sub ${x} ${y})`,
+    mul: (x, y) => `(${p}.mul ${x} ${y})`,
+    load: (ptr, off) => `(${load} offset=${off} (local.get ${ptr}))`,
+    store: (ptr, off, x) => `(${store} offset=${off} (local.get ${ptr}) ${x})`,
+    k,
+  };
+}
+
+/** Coefficient parameters (as f64, what JS passes) and their vector and scalar locals. */
+function coefficients(T, names) {
+  const params = names.map((n) => `(param $${n} f64)`).join(' ');
+  const locals = names.map((n) => `(local $V_${n} v128) (local $S_${n} ${T.t})`).join(' ');
+  const scalar = (n) => (T.t === 'f32' ? `(f32.demote_f64 (local.get $${n}))` : `(local.get $${n})`);
+  const init = names
+    .map((n) => `(local.set $S_${n} ${scalar(n)}) (local.set $V_${n} (${T.vec}.splat (local.get $S_${n})))`)
+    .join('\n    ');
+  return { params, locals, init };
+}
+
+/**
+ * A loop over `n` elements: `body(mode, off)` emits the work for one vector at
+ * byte offset `off` (mode 'v') or one element (mode 's'); pointers named in
+ * `ptrs` advance together.
+ */
+function loop(T, ptrs, body) {
+  const step = 16 * T.vectors;
+  const advance = (bytes) => ptrs.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`).join(' ');
+  const vectorBody = Array.from({ length: T.vectors }, (_, j) => body('v', 16 * j)).join('\n      ');
+  return `
+    (local.set $vend (i32.add (local.get ${ptrs[0]}) (i32.mul (i32.and (local.get $n) (i32.const ${-(16 * T.vectors) / T.size})) (i32.const ${T.size}))))
+    (local.set $end (i32.add (local.get ${ptrs[0]}) (i32.mul (local.get $n) (i32.const ${T.size}))))
+    (block $vdone (loop $vloop
+      (br_if $vdone (i32.ge_u (local.get ${ptrs[0]}) (local.get $vend)))
+      ${vectorBody}
+      ${advance(step)}
+      (br $vloop)))
+    (block $sdone (loop $sloop
+      (br_if $sdone (i32.ge_u (local.get ${ptrs[0]}) (local.get $end)))
+      ${body('s', 0)}
+      ${advance(T.size)}
+      (br $sloop)))`;
+}
+
+/** Adds x² to the f64 accumulators: vectors promote to f64x2 halves, scalars to f64. */
+function accumulate(T, mode, x, accA, accB, accS) {
+  if (mode === 's') {
+    const e = T.t === 'f32' ? `(f64.promote_f32 ${x})` : x;
+    return `(local.set $tmp_s ${e}) (local.set ${accS} (f64.add (local.get ${accS}) (f64.mul (local.get $tmp_s) (local.get $tmp_s))))`;
+  }
+  if (T.t === 'f64') {
+    return `(local.set $tmp_v ${x}) (local.set ${accA} (f64x2.add (local.get ${accA}) (f64x2.mul (local.get $tmp_v) (local.get $tmp_v))))`;
+  }
+  const lo = `(f64x2.promote_low_f32x4 (local.get $tmp_v))`;
+  const hi = `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tmp_v) (local.get $tmp_v)))`;
+  return `(local.set $tmp_v ${x})
+      (local.set $tmp_lo ${lo}) (local.set $tmp_hi ${hi})
+      (local.set ${accA} (f64x2.add (local.get ${accA}) (f64x2.mul (local.get $tmp_lo) (local.get $tmp_lo))))
+      (local.set ${accB} (f64x2.add (local.get ${accB}) (f64x2.mul (local.get $tmp_hi) (local.get $tmp_hi))))`;
+}
+
+const ACC_LOCALS = '(local $tmp_v v128) (local $tmp_lo v128) (local $tmp_hi v128) (local $tmp_s f64)';
+const LOOP_LOCALS = '(local $vend i32) (local $end i32)';
+const laneSum = (a, b) => `(f64.add (f64x2.extract_lane 0 (f64x2.add (local.get ${a}) (local.get ${b}))) (f64x2.extract_lane 1 (f64x2.add (local.get ${a}) (local.get ${b}))))`;
+
+function norms(T) {
+  // Each vector of a turn feeds its own accumulators, so the adds do not wait on each other.
+  const acc = (name, j) => (T.t === 'f64' ? [`$${name}${j}`, null] : [`$${name}${2 * j}`, `$${name}${2 * j + 1}`]);
+  const body = (mode, off) => {
+    const o = ops(T, mode);
+    const j = off / 16;
+    const [wa, wb] = acc('w', j);
+    const [ga, gb] = acc('g', j);
+    return `${accumulate(T, mode, o.load('$w', off), wa, wb, '$ws')}
+      ${accumulate(T, mode, o.load('$g', off), ga, gb, '$gs')}`;
+  };
+  const names = ['0', '1', '2', '3'];
+  const decl = names.map((i) => `(local $w${i} v128) (local $g${i} v128)`).join(' ');
+  const total = (x) => `(f64x2.add (f64x2.add (local.get $${x}0) (local.get $${x}1)) (f64x2.add (local.get $${x}2) (local.get $${x}3)))`;
+  const lanes = (x) => `(local.set $tmp_v ${total(x)}) (f64.add (f64x2.extract_lane 0 (local.get $tmp_v)) (f64x2.extract_lane 1 (local.get $tmp_v)))`;
+  return `
+  (func (export "norms_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $out i32)
+    ${LOOP_LOCALS} ${ACC_LOCALS}
+    ${decl} (local $ws f64) (local $gs f64)
+    ${loop(T, ['$w', '$g'], body)}
+    (f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
+    (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs))))`;
+}
+
+/** d = gs·g + wd·w ; b = mu·buf + a·d ; u = cb·b + cd·d (the direction, buffer and update of one vector). */
+function direction(o, off, wi) {
+  return o.add(o.mul(o.k('gs'), o.load('$g', off)), o.mul(o.k('wd'), wi));
+}
+
+function unorm(T) {
+  const c = coefficients(T, ['gs', 'wd', 'mu', 'a', 'cb', 'cd']);
+  const withBuf = (mode, off) => {
+    const o = ops(T, mode);
+    const d = `(local.set $d_${mode} ${direction(o, off, o.load('$w', off))})`;
+    const b = `(local.set $b_${mode} ${o.add(o.mul(o.k('mu'), o.load('$b', off)), o.mul(o.k('a'), `(local.get $d_${mode})`))})`;
+    const u = o.add(o.mul(o.k('cb'), `(local.get $b_${mode})`), o.mul(o.k('cd'), `(local.get $d_${mode})`));
+    return `${d} ${b}\n      ${accumulate(T, mode, u, '$ua', '$ub', '$us')}`;
+  };
+  const noBuf = (mode, off) => {
+    const o = ops(T, mode);
+    // b = 0, so u = cb·0 + cd·d = cd·d (up to the sign of a zero, which squaring drops).
+    return accumulate(T, mode, o.mul(o.k('cd'), direction(o, off, o.load('$w', off))), '$ua', '$ub', '$us');
+  };
+  return `
+  (func (export "unorm_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params} (result f64)
+    ${LOOP_LOCALS} ${ACC_LOCALS} ${c.locals}
+    (local $d_v v128) (local $b_v v128) (local $d_s ${T.t}) (local $b_s ${T.t})
+    (local $ua v128) (local $ub v128) (local $us f64)
+    ${c.init}
+    (if (i32.eqz (local.get $b))
+      (then ${loop(T, ['$w', '$g'], noBuf)})
+      (else ${loop(T, ['$w', '$g', '$b'], withBuf)}))
+    (f64.add ${laneSum('$ua', '$ub')} (local.get $us)))`;
+}
+
+function update(T) {
+  const c = coefficients(T, ['gs', 'wd', 'mu', 'a', 'cb', 'cd', 'step']);
+  const body = (mode, off) => {
+    const o = ops(T, mode);
+    const wi = `(local.get $w_${mode})`;
+    return `(local.set $w_${mode} ${o.load('$w', off)})
+      (local.set $d_${mode} ${direction(o, off, wi)})
+      (local.set $b_${mode} ${o.add(o.mul(o.k('mu'), o.load('$b', off)), o.mul(o.k('a'), `(local.get $d_${mode})`))})
+      ${o.store('$b', off, `(local.get $b_${mode})`)}
+      ${o.store('$w', off, o.sub(wi, o.mul(o.k('step'), o.add(o.mul(o.k('cb'), `(local.get $b_${mode})`), o.mul(o.k('cd'), `(local.get $d_${mode})`)))))}`;
+  };
+  return `
+  (func (export "update_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params}
+    ${LOOP_LOCALS} ${c.locals}
+    (local $w_v v128) (local $d_v v128) (local $b_v v128) (local $w_s ${T.t}) (local $d_s ${T.t}) (local $b_s ${T.t})
+    ${c.init}
+    ${loop(T, ['$w', '$g', '$b'], body)})`;
+}
+
+function updateNoBuf(T) {
+  const c = coefficients(T, ['gs', 'wd', 'cd', 'step']);
+  const body = (mode, off) => {
+    const o = ops(T, mode);
+    const wi = `(local.get $w_${mode})`;
+    return `(local.set $w_${mode} ${o.load('$w', off)})
+      ${o.store('$w', off, o.sub(wi, o.mul(o.k('step'), o.mul(o.k('cd'), direction(o, off, wi)))))}`;
+  };
+  return `
+  (func (export "update_nobuf_${T.t}") (param $w i32) (param $g i32) (param $n i32) ${c.params}
+    ${LOOP_LOCALS} ${c.locals} (local $w_v v128) (local $w_s ${T.t})
+    ${c.init}
+    ${loop(T, ['$w', '$g'], body)})`;
+}
+
+/**
+ * The WAT text of the kernel module.
+ *
+ * @param {{ shared: boolean }} options - whether the imported memory is shared (for worker threads).
+ * @returns {string}
+ */
+export function kernelsWat({ shared }) {
+  const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T), updateNoBuf(T)]);
+  return `(module
+  (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
+${kernels.join('\n')}
+)
+`;
+}
