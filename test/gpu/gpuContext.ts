@@ -40,13 +40,4 @@ export function newGpuBackend(): GpuJsBackend {
   return new GpuJsBackend({ mode: 'headlessgl' });
 }
 
-/** Deterministic pseudo-random numbers in [-scale, scale) (xorshift32). */
-export function fillRandom(array: Float32Array | Float64Array, seed: number, scale = 1): void {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < array.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    array[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
-  }
-}
+export { fillRandom } from '../support/random.js';

@@ -1,16 +1,9 @@
 import { expect } from 'chai';
+import { uniform } from '../support/random.js';
 import { CodeBook, SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { blockCount, dequantizeBlockwise, quantizeBlockwise, QUANT_BLOCK } from '../../src/quantization/blockwise.js';
 
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+const random = uniform;
 
 /** Brute force: the index of the code nearest to x, ties to the lower one. */
 function nearestByScan(book: CodeBook, x: number): number {

@@ -9,6 +9,12 @@ export function uniform(seed: number): () => number {
   };
 }
 
+/** Fills `array` with deterministic values in [-scale, scale) from {@link uniform}. */
+export function fillRandom(array: Float32Array | Float64Array, seed: number, scale = 1): void {
+  const u = uniform(seed);
+  for (let i = 0; i < array.length; i++) array[i] = (u() - 0.5) * 2 * scale;
+}
+
 /** A deterministic standard-normal generator (Box–Muller over {@link uniform}). */
 export function normal(seed: number): () => number {
   const u = uniform(seed);
