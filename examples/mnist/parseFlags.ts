@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { BackendChoice } from '../../src/index.js';
 
 /** Which optimizer a run uses. */
 export type OptimizerName = 'lars' | 'sgd';
@@ -16,7 +17,7 @@ export interface MnistFlags {
   /** Seed of the split, the initialization and the shuffling. Default 1. */
   readonly seed: number;
   /** Where the optimizer's loops run: auto, gpu or cpu. Default `cpu`. */
-  readonly backend: 'auto' | 'gpu' | 'cpu';
+  readonly backend: BackendChoice;
   /** Where the plot and the JSON record go. Default `runs`. */
   readonly out: string;
   /** Hidden widths of the perceptron. Default [128]. */

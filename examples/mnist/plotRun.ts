@@ -15,35 +15,32 @@ export async function plotRuns(runs: readonly RunRecord[]): Promise<string> {
       testAccuracy: e.testAccuracy,
     })),
   );
-  const color = { field: 'run', type: 'nominal' as const, title: 'run' };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     data: { values: rows },
     hconcat: [
-      {
-        title: 'training loss',
-        width: 360,
-        height: 240,
-        mark: { type: 'line', point: false },
-        encoding: {
-          x: { field: 'epoch', type: 'quantitative' },
-          y: { field: 'trainLoss', type: 'quantitative', scale: { type: 'log' }, title: 'cross-entropy' },
-          color,
-        },
-      },
-      {
-        title: 'test accuracy',
-        width: 360,
-        height: 240,
-        mark: { type: 'line', point: false },
-        encoding: {
-          x: { field: 'epoch', type: 'quantitative' },
-          y: { field: 'testAccuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy' },
-          color,
-        },
-      },
+      panel('training loss', { field: 'trainLoss', type: 'quantitative', scale: { type: 'log' }, title: 'cross-entropy' }),
+      panel('test accuracy', { field: 'testAccuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy' }),
     ],
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
+}
+
+/** One panel: a line per run of `y` against the epoch, 360 × 240. */
+function panel(
+  title: string,
+  y: { field: string; type: 'quantitative'; scale: { type: 'log' } | { domain: [number, number] }; title: string },
+) {
+  return {
+    title,
+    width: 360,
+    height: 240,
+    mark: { type: 'line' as const, point: false },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative' as const },
+      y,
+      color: { field: 'run', type: 'nominal' as const, title: 'run' },
+    },
+  };
 }

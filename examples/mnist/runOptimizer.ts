@@ -2,32 +2,16 @@ import {
   LARSOptimizer,
   MomentumSGDOptimizer,
   MultilayerPerceptron,
-  type EpochRecord,
   type GradientBasedOptimizer,
   type Matrix,
   type OptimizationResult,
-  type TrainingProgress,
+  type OptimizeControls,
 } from '../../src/index.js';
 import type { DigitSplit } from './loadDigits.js';
-import type { OptimizerName } from './parseFlags.js';
+import type { MnistFlags, OptimizerName } from './parseFlags.js';
 
-/** One training run's settings. */
-export interface RunSettings {
-  /** `lars` or `sgd`. */
-  readonly optimizer: OptimizerName;
-  /** Examples per batch. */
-  readonly batchSize: number;
-  /** Epochs. */
-  readonly epochs: number;
-  /** Learning rate, or null for {@link defaultLearningRate}. */
-  readonly lr: number | null;
-  /** Seed of init and shuffling. */
-  readonly seed: number;
-  /** Optimizer backend. */
-  readonly backend: 'auto' | 'gpu' | 'cpu';
-  /** Hidden widths. */
-  readonly hidden: readonly number[];
-}
+/** One training run's settings: the flags that shape a single run (a null lr means {@link defaultLearningRate}). */
+export type RunSettings = Pick<MnistFlags, 'optimizer' | 'batchSize' | 'epochs' | 'lr' | 'seed' | 'backend' | 'hidden'>;
 
 /** What a run leaves behind, ready for JSON. */
 export interface RunRecord {
@@ -45,15 +29,6 @@ export interface RunRecord {
   readonly bestTestEpoch: number;
 }
 
-/** Hooks for progress output. */
-export interface RunHooks {
-  /** After each step. */
-  readonly onProgress?: (p: TrainingProgress) => void;
-  /** After each epoch. */
-  readonly onEpoch?: (r: EpochRecord) => void;
-  /** Stops the run. */
-  readonly signal?: AbortSignal;
-}
 
 /**
  * The default learning rate: LARS 20 (its trust ratio scales it down per
@@ -86,7 +61,7 @@ export function buildOptimizer(
 }
 
 /** Trains one run on `data` and gathers its record. */
-export async function runOptimizer(settings: RunSettings, data: DigitSplit, hooks: RunHooks = {}): Promise<RunRecord> {
+export async function runOptimizer(settings: RunSettings, data: DigitSplit, hooks: OptimizeControls = {}): Promise<RunRecord> {
   const optimizer = buildOptimizer(settings);
   try {
     const result = await optimizer.optimize(
