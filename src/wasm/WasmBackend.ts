@@ -1,6 +1,6 @@
 import { bytesPerElement, type NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
-import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
+import { isPlainMomentum, type LayerCoefficients } from '../optimizers/LayerCoefficients.js';
 import type { LayerPlan } from '../optimizers/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
@@ -25,7 +25,7 @@ interface Staging {
  * much as the step itself at 25M parameters (see `npm run bench`).
  *
  * Precision, against the plain JS {@link CpuBackend}:
- * - norms accumulate in float64 for both types, in 4 interleaved partial sums
+ * - norms accumulate in float64 for both types, in up to 16 interleaved partial sums
  *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
  * - the float64 update does the same operations in the same order as JS, so
  *   it is bit-identical;
@@ -146,6 +146,9 @@ export class WasmBackend implements OptimizerBackend {
       const n = s.end - s.start;
       if (buf === 0) {
         (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
+      } else if (isPlainMomentum(c, l)) {
+        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, buf + o, n, c.gradScale[l], c.decay[l],
+          c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
       } else {
         (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, buf + o, n, c.gradScale[l], c.decay[l],
           c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
