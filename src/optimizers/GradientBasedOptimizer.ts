@@ -1,4 +1,5 @@
 import type { FullModel } from '../models/FullModel.js';
+import type { VectorAllocator } from '../models/ModelStorage.js';
 import type { ParameterLayout } from '../models/ParameterLayout.js';
 import { describeValue, type NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
@@ -112,6 +113,22 @@ export abstract class GradientBasedOptimizer<
   allocateVector<D extends NumericType = T>(length: number, dtype: D): Vector<D> {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`length must be a non-negative integer, got ${length}`);
     return this.backend.allocateVector?.(length, dtype) ?? Vector.zeros(length, dtype);
+  }
+
+  /**
+   * {@link allocateVector} as a stable function value, for
+   * {@link FullModel.adoptStorage}: the same function for the optimizer's life.
+   */
+  readonly vectorAllocator: VectorAllocator = <D extends NumericType>(length: number, dtype: D): Vector<D> =>
+    this.allocateVector(length, dtype);
+
+  /**
+   * Whether {@link allocateVector} places vectors in the backend's own memory
+   * (WebAssembly memory), so that steps on them copy nothing. False for
+   * backends that read ordinary arrays or copy to a device anyway.
+   */
+  get placesVectors(): boolean {
+    return this.backend.allocateVector !== undefined && this.backend.placesVectors !== false;
   }
 
   /** Steps taken since construction or the last {@link reset}. */

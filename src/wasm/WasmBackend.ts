@@ -77,6 +77,11 @@ export class WasmBackend implements OptimizerBackend {
     return bits === 32;
   }
 
+  /** Whether {@link WasmBackend.allocateVector} hands out views of WebAssembly memory (a shared memory), not ordinary vectors. */
+  get placesVectors(): boolean {
+    return this.heap.shared;
+  }
+
   /**
    * A zero vector in WebAssembly memory: steps on it copy nothing. It stays
    * valid as the memory grows and after the backend is disposed (the memory
