@@ -76,6 +76,21 @@ interface QuantizedResources {
  *   {@link GpuJsBackend.layerNorms}; `updateNorms` and `applyUpdate` of the
  *   same step reuse that upload while the same arrays are passed) and reads
  *   the updated parameters back once, into the caller's array.
+ * - **8-bit state:** a plan with 8-bit layers keeps a {@link GpuQuantizedState}
+ *   on the device: three 8-bit codes per float32 word and one float32 absmax
+ *   per 256-element block (≈1.36 bytes per element), float32 momentum for
+ *   the plan's 32-bit layers. Each step recomputes b = μ·(code·absmax) + a·d
+ *   from the old codes inside every kernel that needs it (new absmax per
+ *   block, new codes per word, new parameters), so no float copy of the
+ *   whole state exists. Snapshots read codes and absmax back exactly, so
+ *   8-bit state moves between this backend and the CPU's either way.
+ * - **8-bit precision:** the math is float32, the CPU's float64, so b and
+ *   its quotient by absmax differ by a few float32 roundings. Thresholds are
+ *   rounded toward −∞ to float32, which makes each comparison exact for the
+ *   quotient the GPU has, so a code differs from the CPU's only where that
+ *   quotient lies within float32 rounding of a midpoint; then by one code.
+ *   The tests allow at most 1 in 2000 codes off by one, none further, and
+ *   absmax within 1e-6 relative.
  * - **Failure:** the new momentum replaces the old only after the update has
  *   been read back, so a failing kernel leaves parameters and state as they
  *   were, and the optimizer can snapshot the state and move to the CPU.
