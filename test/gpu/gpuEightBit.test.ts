@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import {
+  allocateCoefficients,
+  buildLayerPlan,
   CpuBackend,
   GpuJsBackend,
   GpuQuantizedState,
@@ -12,6 +14,7 @@ import {
   type ParameterLayout,
   type SavedOptimizerState,
 } from '../../src/index.js';
+import { ChunkLayout } from '../../src/gpu/gpujs/ChunkLayout.js';
 import { decodeBase64 } from '../../src/util/base64.js';
 import { dequantizedState, momentumOf } from '../support/eightBit.js';
 import { normal, normalFloat32 } from '../support/random.js';
@@ -226,6 +229,70 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
         gpu.opt.dispose();
       });
     });
+  });
+
+  it('backend level: update norms and one fused step from the same (restored) 8-bit state as the CPU', () => {
+    const sizes = [8192, 5000, 300, 4100, 7];
+    const n = sizes.reduce((a, b) => a + b, 0);
+    const plan = buildLayerPlan(
+      n,
+      { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 8, min8bitSize: 4096 },
+      sizes.map((size, i) => ({ name: `t${i}`, size, kind: 'weight' as const })),
+    );
+    const c = allocateCoefficients(sizes.length);
+    sizes.forEach((_, l) => {
+      c.gradScale[l] = 1 + 0.1 * l;
+      c.decay[l] = 1e-3;
+      c.bufferMomentum[l] = 0.9;
+      c.bufferGain[l] = 0.8;
+      c.fromBuffer[l] = 1;
+      c.fromDirection[l] = 0.5;
+      c.stepScale[l] = 0.05;
+    });
+    const rnd = normal(70);
+    const cpu = new CpuBackend();
+    const sCpu = cpu.createState(plan, 'float32');
+    const wC = new Vector(normalFloat32(n, rnd, 0.1));
+    // A few CPU steps give the state non-trivial codes and absmax.
+    for (let step = 0; step < 3; step++) cpu.applyUpdate(plan, c, wC, new Vector(normalFloat32(n, rnd, 0.01)), sCpu);
+    const gpu = newGpuBackend();
+    const sGpu = gpu.createState(plan, 'float32');
+    expect(sGpu).to.be.instanceOf(GpuQuantizedState);
+    sGpu.restore(sCpu.snapshot());
+    expect(sGpu.snapshot()).to.deep.equal(sCpu.snapshot());
+    const wG = wC.clone();
+    const g = new Vector(normalFloat32(n, rnd, 0.01));
+    const before = gpu.launches;
+    const uG = gpu.updateNorms(plan, c, wG, g, sGpu);
+    const uC = cpu.updateNorms(plan, c, wC, g, sCpu);
+    const chunking = new ChunkLayout(plan);
+    for (const s of plan.segments) {
+      // A two-level float32 sum of (chunk + chunks) terms, each u² with a few roundings (as in gpuParity.test.ts).
+      const bound = (chunking.chunkSize + chunking.chunkCount[s.index] + 8) * 2 ** -24;
+      expect(uC[s.index]).to.be.greaterThan(0);
+      expect(Math.abs(uG[s.index] - uC[s.index]), `update norm of layer ${s.index}`).to.be.at.most(bound * uC[s.index]);
+    }
+    gpu.layerNorms(plan, wG, g);
+    gpu.applyUpdate(plan, c, wG, g, sGpu);
+    cpu.applyUpdate(plan, c, wC, g, sCpu);
+    expect(gpu.launches - before).to.be.at.least(7);
+    for (const s of plan.segments) expect(relL2(wG.data, wC.data, s.start, s.end), `params of layer ${s.index}`).to.be.at.most(1e-6);
+    const a = sGpu.snapshot();
+    const b = sCpu.snapshot();
+    let off = 0;
+    a.layers.forEach((la, l) => {
+      const lb = b.layers[l];
+      if (la.bits === 8 && lb.bits === 8) {
+        la.codes.forEach((code, i) => {
+          expect(Math.abs(code - lb.codes[i])).to.be.at.most(1);
+          if (code !== lb.codes[i]) off++;
+        });
+        la.absmax.forEach((x, j) => expect(Math.abs(x - lb.absmax[j])).to.be.at.most(ABSMAX_REL * lb.absmax[j]));
+      }
+    });
+    expect(off).to.be.at.most(OFF_BY_ONE_RATE * (8192 + 5000 + 4100));
+    sGpu.dispose();
+    gpu.dispose();
   });
 
   it('stateBytes is the device memory of the state’s textures, about a third of 32-bit state', () => {
