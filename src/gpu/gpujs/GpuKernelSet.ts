@@ -27,6 +27,15 @@ export interface DeviceTexture {
   delete(): void;
 }
 
+/**
+ * Device bytes of a gpu.js float texture as allocated: four float32 values per
+ * RGBA texel (16 bytes) over its near-square `width × height` size, padding included.
+ */
+export function deviceTextureBytes(texture: DeviceTexture): number {
+  const size = (texture as unknown as { size: ArrayLike<number> }).size;
+  return size[0] * size[1] * 16;
+}
+
 /** Every kernel of one layer plan, compiled for its {@link ChunkLayout}'s sizes. */
 export interface GpuKernelSet {
   /** Host array (as a gpu.js `input`) to device texture. */

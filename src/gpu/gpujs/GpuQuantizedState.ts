@@ -3,7 +3,7 @@ import { blockCount } from '../../quantization/blockwise.js';
 import { checkSnapshotFits } from '../HostState.js';
 import type { BackendState } from '../OptimizerBackend.js';
 import type { LayerState, StateSnapshot } from '../StateSnapshot.js';
-import type { DeviceTexture } from './GpuKernelSet.js';
+import { deviceTextureBytes, type DeviceTexture } from './GpuKernelSet.js';
 import type { QuantizedStateLayout } from './QuantizedStateLayout.js';
 
 /** The three device matrices of a {@link GpuQuantizedState}. */
@@ -64,7 +64,7 @@ export class GpuQuantizedState implements BackendState {
    */
   get bytes(): number {
     const { codes, absmax, floats } = this.textures;
-    return textureBytes(codes) + textureBytes(absmax) + (floats === null ? 0 : textureBytes(floats));
+    return deviceTextureBytes(codes) + deviceTextureBytes(absmax) + (floats === null ? 0 : deviceTextureBytes(floats));
   }
 
   /** Reads codes, absmax and floats back exactly; 8-bit layers come out with `bits: 8`. */
@@ -116,12 +116,6 @@ export class GpuQuantizedState implements BackendState {
     this.textures.absmax.delete();
     this.textures.floats?.delete();
   }
-}
-
-/** Bytes of a gpu.js float texture with four float32 values per texel. */
-function textureBytes(texture: DeviceTexture): number {
-  const size = (texture as unknown as { size: ArrayLike<number> }).size;
-  return size[0] * size[1] * 16;
 }
 
 /** A 2-D readback (rows of float32, each at least `width` long) as one flat array. */

@@ -2,7 +2,7 @@ import type { LayerPlan } from '../../optimizers/LayerPlan.js';
 import { checkSnapshotFits } from '../HostState.js';
 import type { BackendState } from '../OptimizerBackend.js';
 import type { StateSnapshot } from '../StateSnapshot.js';
-import type { DeviceTexture } from './GpuKernelSet.js';
+import { deviceTextureBytes, type DeviceTexture } from './GpuKernelSet.js';
 
 /** What a {@link GpuState} needs from its backend: upload and read back padded device matrices. */
 export interface GpuStateHost {
@@ -33,9 +33,12 @@ export class GpuState implements BackendState {
     this.texture = host.zeroTexture(plan);
   }
 
-  /** 4 bytes per element (the padding of partial chunks is not counted). */
+  /**
+   * Device bytes of the momentum texture as allocated ({@link deviceTextureBytes}):
+   * 4 per element plus the zero padding of partial chunks and of the texture.
+   */
   get bytes(): number {
-    return this.plan.length * 4;
+    return deviceTextureBytes(this.texture);
   }
 
   snapshot(): StateSnapshot {
