@@ -1,0 +1,156 @@
+// The source of the WebAssembly kernels for 8-bit (blockwise quantized)
+// momentum state, as a generator of WAT text; kernelsWat.mjs adds them to the
+// kernel module. They mirror `applyQuantized` and `updateNormQuantized` of
+// src/gpu/CpuBackend.ts operation for operation: float32 loads are promoted to
+// float64, everything is computed in float64 in the same order, and a float32
+// parameter is rounded once when stored. So they are bit-identical to the JS
+// loops (WebAssembly float arithmetic is IEEE round-to-nearest, never fused).
+//
+// Exports, with byte addresses into the one imported memory:
+//   update_q8_T(w, g, q, s, n, book, scratch, gs, wd, mu, a, cb, cd, step)
+//       the fused update of one 8-bit layer of n elements, in place: q its
+//       codes (one byte each), s its absmax (one f32 per 256-element block)
+//   unorm_q8_T(w, g, q, s, n, book, gs, wd, mu, a, cb, cd) -> Σu² (f64, in order)
+// `book` is the code book laid out as BOOK below; `scratch` holds 256 f64
+// (one block of new momentum before it is requantized).
+
+/** Elements per absmax block. */
+const BLOCK = 256;
+/** Byte offsets in the code book block: 256 f32 codes, 256 f64 thresholds, the 2^15-byte guess table, the zero code (i32). */
+export const BOOK = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 };
+/** The guess table is indexed by the top 15 bits of a float32 pattern. */
+const GUESS_SHIFT = 32 - 15;
+
+const TYPES = {
+  f32: { t: 'f32', size: 4 },
+  f64: { t: 'f64', size: 8 },
+};
+
+/** A parameter or gradient element at `ptr`, as f64. */
+const load = (T, ptr) => (T.t === 'f32' ? `(f64.promote_f32 (f32.load (local.get ${ptr})))` : `(f64.load (local.get ${ptr}))`);
+/** Stores the f64 `x` at `ptr`, rounded once for float32. */
+const store = (T, ptr, x) => (T.t === 'f32' ? `(f32.store (local.get ${ptr}) (f32.demote_f64 ${x}))` : `(f64.store (local.get ${ptr}) ${x})`);
+const get = (name) => `(local.get $${name})`;
+const inc = (name, by) => `(local.set $${name} (i32.add (local.get $${name}) (i32.const ${by})))`;
+
+const COEFFS = ['gs', 'wd', 'mu', 'a', 'cb', 'cd'];
+const coeffParams = (names) => names.map((n) => `(param $${n} f64)`).join(' ');
+
+/** d = gs·g + wd·w ; b = mu·(code·scale) + a·d, as in CpuBackend (w already in $wi). */
+function directionAndBuffer(T) {
+  const code = `(f64.promote_f32 (f32.load offset=${BOOK.codes} (i32.add (local.get $book) (i32.shl (i32.load8_u (local.get $c)) (i32.const 2)))))`;
+  return `(local.set $d (f64.add (f64.mul ${get('gs')} ${load(T, '$g')}) (f64.mul ${get('wd')} ${get('wi')})))
+        (local.set $b (f64.add (f64.mul ${get('mu')} (f64.mul ${code} ${get('scale')})) (f64.mul ${get('a')} ${get('d')})))`;
+}
+
+/**
+ * A loop over the layer's blocks: `$c` walks the codes, `$bend` ends the
+ * block, `$scale` is its absmax (f64); `body` runs once per block and must
+ * leave `$c` at `$bend` and move `$s` on.
+ */
+function blocks(body) {
+  return `(local.set $qend (i32.add (local.get $q) (local.get $n)))
+    (local.set $c (local.get $q))
+    (block $blocks_done (loop $blocks
+      (br_if $blocks_done (i32.ge_u (local.get $c) (local.get $qend)))
+      (local.set $bend (i32.add (local.get $c) (i32.const ${BLOCK})))
+      (local.set $bend (select (local.get $qend) (local.get $bend) (i32.gt_u (local.get $bend) (local.get $qend))))
+      (local.set $scale (f64.promote_f32 (f32.load (local.get $s))))
+      ${body}
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (br $blocks)))`;
+}
+
+/** A loop of `$c` up to `$bend`, running `body` for each element and advancing `ptrs` by their byte steps. */
+function elements(label, body, ptrs) {
+  return `(block $${label}_done (loop $${label}
+        (br_if $${label}_done (i32.ge_u (local.get $c) (local.get $bend)))
+        ${body}
+        ${ptrs.map(([p, by]) => inc(p, by)).join(' ')}
+        (br $${label})))`;
+}
+
+/** The index of the code nearest to `$x` (ties down): the table guess, then a walk on the thresholds, as CodeBook.encodeFast. */
+function encode() {
+  const threshold = (offset) => `(f64.load offset=${offset} (i32.add (local.get $book) (i32.shl (local.get $k) (i32.const 3))))`;
+  return `(local.set $k (i32.load8_u offset=${BOOK.guess} (i32.add (local.get $book)
+          (i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 (local.get $x))) (i32.const ${GUESS_SHIFT})))))
+        (block $up_done (loop $up
+          (br_if $up_done (i32.ge_u (local.get $k) (i32.const 255)))
+          (br_if $up_done (i32.eqz (f64.gt (local.get $x) ${threshold(BOOK.thresholds + 8)})))
+          ${inc('k', 1)}
+          (br $up)))
+        (block $down_done (loop $down
+          (br_if $down_done (i32.eqz (local.get $k)))
+          (br_if $down_done (f64.gt (local.get $x) ${threshold(BOOK.thresholds)}))
+          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+          (br $down)))`;
+}
+
+function updateQ8(T) {
+  const pass1 = elements(
+    'dequant',
+    `(local.set $wi ${load(T, '$w')})
+        ${directionAndBuffer(T)}
+        (f64.store (local.get $p) (local.get $b))
+        (local.set $m (f64.abs (local.get $b)))
+        (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
+        ${store(T, '$w', `(f64.sub ${get('wi')} (f64.mul ${get('step')} (f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')}))))`)}`,
+    [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
+  );
+  const zeroFill = elements('zero', `(i32.store8 (local.get $c) (local.get $zero))`, [['c', 1]]);
+  const pass2 = elements(
+    'requant',
+    `(local.set $x (f64.div (f64.load (local.get $p)) (local.get $next)))
+        ${encode()}
+        (i32.store8 (local.get $c) (local.get $k))`,
+    [['c', 1], ['p', 8]],
+  );
+  const body = `(local.set $start (local.get $c))
+      (local.set $max (f64.const 0))
+      (local.set $p (local.get $scratch))
+      ${pass1}
+      (local.set $next32 (f32.demote_f64 (local.get $max)))
+      (f32.store (local.get $s) (local.get $next32))
+      (local.set $c (local.get $start))
+      (if (f32.eq (local.get $next32) (f32.const 0))
+        (then ${zeroFill})
+        (else
+          (local.set $next (f64.promote_f32 (local.get $next32)))
+          (local.set $p (local.get $scratch))
+          ${pass2}))`;
+  return `
+  (func (export "update_q8_${T.t}") (param $w i32) (param $g i32) (param $q i32) (param $s i32) (param $n i32) (param $book i32) (param $scratch i32)
+    ${coeffParams([...COEFFS, 'step'])}
+    (local $c i32) (local $qend i32) (local $bend i32) (local $start i32) (local $p i32) (local $k i32) (local $zero i32)
+    (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $m f64) (local $max f64) (local $next32 f32) (local $next f64) (local $x f64)
+    (local.set $zero (i32.load offset=${BOOK.zeroCode} (local.get $book)))
+    ${blocks(body)})`;
+}
+
+function unormQ8(T) {
+  const body = elements(
+    'unorm',
+    `(local.set $wi ${load(T, '$w')})
+        ${directionAndBuffer(T)}
+        (local.set $u (f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')})))
+        (local.set $uu (f64.add (local.get $uu) (f64.mul (local.get $u) (local.get $u))))`,
+    [['w', T.size], ['g', T.size], ['c', 1]],
+  );
+  return `
+  (func (export "unorm_q8_${T.t}") (param $w i32) (param $g i32) (param $q i32) (param $s i32) (param $n i32) (param $book i32)
+    ${coeffParams(COEFFS)} (result f64)
+    (local $c i32) (local $qend i32) (local $bend i32)
+    (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $u f64) (local $uu f64)
+    ${blocks(body)}
+    (local.get $uu))`;
+}
+
+/**
+ * The WAT functions of the 8-bit kernels, for float32 and float64 parameters.
+ *
+ * @returns {string[]}
+ */
+export function quantizedKernels() {
+  return Object.values(TYPES).flatMap((T) => [updateQ8(T), unormQ8(T)]);
+}
