@@ -30,15 +30,18 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  * much as the step itself at 25M parameters (see `npm run bench`).
  *
  * Layers with 8-bit momentum (`optimBits: 8`) keep their codes and absmax in
- * the same memory ({@link WasmQuantizedState}) and are updated one
- * 256-element block at a time by scalar kernels that read the code book from
- * memory too.
+ * the same memory ({@link WasmQuantizedState}, the code book beside them in a
+ * {@link WasmCodeBook}) and are updated one 256-element block at a time:
+ * dequantize, update, requantize with a fresh absmax, two elements per turn
+ * in float64 (f64x2) with the code look-ups one at a time. The 32-bit layers
+ * of such a plan use the float kernels below, on their packed values.
  *
  * Precision, against the plain JS {@link CpuBackend}:
  * - 8-bit layers, float32 and float64: the kernels do the same float64
  *   operations in the same order as the JS loops (float32 values promoted on
  *   load, rounded once on store; Σu² summed in order), so parameters, codes,
- *   absmax and update norms are bit-identical for the same coefficients;
+ *   absmax and update norms are bit-identical for the same coefficients
+ *   (whole optimizer steps can still differ through the norms below);
  * - norms accumulate in float64 for both types, in 4 interleaved partial sums
  *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
  * - the float64 update does the same operations in the same order as JS, so
