@@ -8,63 +8,102 @@ import {
   type NumericType,
   type OptimizerBackend,
 } from '../src/index.js';
-import { buildCReference, C_FLAGS, runCReference } from './cReference.js';
-import { fillRandom, timeRuns, type TimingSummary } from './harness.js';
+import { buildCReference, C_FLAGS, C_FLAGS_CONTRACTED, runCReference } from './cReference.js';
+import { fillRandom, sampleRuns, summarize } from './harness.js';
 import { resnet50LikeLayout } from './resnet50Layout.js';
 import type { BenchSuite } from './suites.js';
+
+/** Rounds per size and type: every implementation runs once per round, in turn, so a load change on the machine hits all of them alike. */
+const ROUNDS = 3;
+
+/** One implementation under test: takes `runs` timed steps (after its own warm-up) and returns their times in ms. */
+interface Contender {
+  readonly name: string;
+  /** Whether the ratio column divides by this one's median (the strict C loop). */
+  readonly reference?: boolean;
+  sample(runs: number): Promise<number[]>;
+  dispose(): void;
+}
 
 /**
  * One LARS step (timm rule, momentum 0.9) on the CPU, for 1M and 25M
  * parameters in ResNet-50-like layers, float32 and float64: the WebAssembly
  * backend with its own vectors (zero-copy) and with ordinary vectors (copied
- * in and out every step), the plain JS backend, and the C reference loop.
+ * in and out every step), the plain JS backend, and the C reference loop
+ * (strict IEEE, and with gcc's default FMA contraction for comparison).
+ *
+ * The implementations take turns over {@link ROUNDS} rounds and the medians
+ * pool every round, so the ratio to C compares samples taken side by side.
  * GB/s counts the bytes a two-pass step must move: pass 1 reads w and g,
  * pass 2 reads w, g, buf and writes w, buf, so 7 elements per parameter.
  */
 async function run(): Promise<void> {
-  const c = buildCReference();
-  if ('reason' in c) console.log(`(no C reference: ${c.reason})`);
-  else console.log(`C reference: gcc ${C_FLAGS.join(' ')} bench/c/larsStep.c`);
-  console.log('\n| implementation | params | dtype | median ms/step | spread (min–max) | GB/s | × C |');
+  const strict = buildCReference(C_FLAGS);
+  const contracted = buildCReference(C_FLAGS_CONTRACTED);
+  if ('reason' in strict) console.log(`(no C reference: ${strict.reason})`);
+  else console.log(`C reference: gcc ${C_FLAGS.join(' ')} bench/c/larsStep.c (and gcc ${C_FLAGS_CONTRACTED.join(' ')})`);
+  console.log(`${ROUNDS} interleaved rounds per row; node ${process.version}\n`);
+  console.log('| implementation | params | dtype | median ms/step | spread (min–max) | GB/s | × C |');
   console.log('|---|---|---|---|---|---|---|');
   for (const n of [1_000_000, 25_000_000]) {
     const layout = resnet50LikeLayout(n);
-    const runs = n > 5_000_000 ? 11 : 31;
+    const perRound = n > 5_000_000 ? 5 : 11;
     for (const dtype of ['float32', 'float64'] as NumericType[]) {
+      const contenders: Contender[] = [];
+      const sizes = layout.map((t) => t.size);
+      if ('path' in strict) contenders.push(cContender('C loop (1 thread, strict IEEE)', strict.path, dtype, sizes, true));
+      if ('path' in contracted) contenders.push(cContender('C loop (1 thread, FMA contraction)', contracted.path, dtype, sizes, false));
+      contenders.push(stepContender('WASM SIMD, zero-copy', WasmBackend.create()!, layout, n, dtype, true));
+      contenders.push(stepContender('WASM SIMD, copy in/out', WasmBackend.create()!, layout, n, dtype, false));
+      contenders.push(stepContender('JS loops', new CpuBackend(), layout, n, dtype, false));
+      const samples = contenders.map((): number[] => []);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, c] of contenders.entries()) samples[i].push(...(await c.sample(c.name === 'JS loops' ? Math.min(perRound, 3) : perRound)));
+      }
+      contenders.forEach((c) => c.dispose());
+      const summaries = samples.map(summarize);
+      const ref = contenders.findIndex((c) => c.reference === true);
       const bytes = 7 * n * bytesPerElement(dtype);
-      const rows: [string, TimingSummary][] = [];
-      const cTime = 'path' in c ? runCReference(c.path, dtype, layout.map((t) => t.size), runs, 2) : null;
-      if (cTime !== null) rows.push(['C loop (1 thread)', cTime]);
-      rows.push(['WASM SIMD, zero-copy', await timeStep(WasmBackend.create()!, layout, n, dtype, runs, true)]);
-      rows.push(['WASM SIMD, copy in/out', await timeStep(WasmBackend.create()!, layout, n, dtype, runs, false)]);
-      rows.push(['JS loops', await timeStep(new CpuBackend(), layout, n, dtype, Math.min(runs, 11), false)]);
-      for (const [name, t] of rows) {
-        const ratio = cTime === null ? 'n/a' : (t.medianMs / cTime.medianMs).toFixed(2);
+      for (const [i, c] of contenders.entries()) {
+        const t = summaries[i];
+        const ratio = ref < 0 ? 'n/a' : (t.medianMs / summaries[ref].medianMs).toFixed(2);
         console.log(
-          `| ${name} | ${n / 1e6}M | ${dtype} | ${t.medianMs.toFixed(2)} | ${t.minMs.toFixed(2)}–${t.maxMs.toFixed(2)} | ${(bytes / t.medianMs / 1e6).toFixed(1)} | ${ratio} |`,
+          `| ${c.name} | ${n / 1e6}M | ${dtype} | ${t.medianMs.toFixed(2)} | ${t.minMs.toFixed(2)}–${t.maxMs.toFixed(2)} | ${(bytes / t.medianMs / 1e6).toFixed(1)} | ${ratio} |`,
         );
       }
     }
   }
 }
 
-/** Median time of `optimizer.step` on vectors from the optimizer (zero-copy) or ordinary ones. */
-async function timeStep(
+/** The C loop as a contender: each round is one child process with 2 warm-up steps. */
+function cContender(name: string, path: string, dtype: NumericType, sizes: number[], reference: boolean): Contender {
+  return {
+    name,
+    reference,
+    sample: async (runs) => runCReference(path, dtype, sizes, runs, 2),
+    dispose: () => undefined,
+  };
+}
+
+/** `optimizer.step` on vectors from the optimizer (zero-copy) or ordinary ones; the optimizer lives across rounds. */
+function stepContender(
+  name: string,
   backend: OptimizerBackend,
   layout: ReturnType<typeof resnet50LikeLayout>,
   n: number,
   dtype: NumericType,
-  runs: number,
   own: boolean,
-): Promise<TimingSummary> {
+): Contender {
   const opt = new LARSOptimizer(null, presets.timm({ lr: 0.1, momentum: 0.9, weight_decay: 1e-4 }), { layout, backend });
   const w = own ? opt.allocateVector(n, dtype) : Vector.zeros(n, dtype);
   const g = own ? opt.allocateVector(n, dtype) : Vector.zeros(n, dtype);
   fillRandom(w.data, 1);
   fillRandom(g.data, 2, 0.01);
-  const t = await timeRuns(() => opt.step(w, g), runs, 2);
-  opt.dispose();
-  return t;
+  return {
+    name,
+    sample: (runs) => sampleRuns(() => opt.step(w, g), runs, 1),
+    dispose: () => opt.dispose(),
+  };
 }
 
 /** The `cpu-step` suite. */

@@ -10,6 +10,11 @@ export interface TimingSummary {
 
 /** Runs `fn` `warmup` times untimed, then `runs` times timed, and summarizes. */
 export async function timeRuns(fn: () => unknown, runs: number, warmup = 2): Promise<TimingSummary> {
+  return summarize(await sampleRuns(fn, runs, warmup));
+}
+
+/** Runs `fn` `warmup` times untimed, then `runs` times timed; the times in ms. */
+export async function sampleRuns(fn: () => unknown, runs: number, warmup = 2): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -17,10 +22,15 @@ export async function timeRuns(fn: () => unknown, runs: number, warmup = 2): Pro
     await fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
+  return times;
+}
+
+/** Median, min and max of a sample of times in ms. */
+export function summarize(sample: readonly number[]): TimingSummary {
+  const times = [...sample].sort((a, b) => a - b);
   const mid = times.length >> 1;
   const medianMs = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { medianMs, minMs: times[0], maxMs: times[times.length - 1], runs };
+  return { medianMs, minMs: times[0], maxMs: times[times.length - 1], runs: times.length };
 }
 
 /** Fills `array` with deterministic pseudo-random values in [-scale, scale). */

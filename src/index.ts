@@ -68,6 +68,7 @@ export * from './gpu/gpujs/GpuState.js';
 export type { DeviceTexture } from './gpu/gpujs/GpuKernelSet.js';
 
 export * from './models/FlatParameters.js';
+export * from './models/ModelStorage.js';
 export * from './models/denseKernels.js';
 export * from './models/layerNormKernels.js';
 export * from './models/softmaxCrossEntropy.js';

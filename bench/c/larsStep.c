@@ -4,7 +4,9 @@
  *   pass 1: per-layer Σw², Σg², accumulated in double (vectorized with
  *           `omp simd` reductions, which need -fopenmp-simd, not -ffast-math);
  *   rule:   timm-style trust ratio per layer, into the 7 coefficients;
- *   pass 2: d = gs·g + wd·w; b = mu·buf + a·d; w -= step·(cb·b + cd·d).
+ *   pass 2: d = gs·g + wd·w; b = mu·buf + a·d; w -= step·(cb·b + cd·d), with
+ *           u = b when cb = 1 and cd = 0, the shortcut the WASM and JS
+ *           backends take for plain momentum.
  * Usage: larsStep f32|f64 runs warmup size1,size2,...
  * Prints one JSON line: {"times":[ms, ...]} for the timed steps.
  */
@@ -46,12 +48,21 @@ static double next_random(void) {
       const T a = 1, cb = 1, cd = 0, step = (T)lr;                                        \
       T *bl = buf + start[l];                                                             \
       T *wm = w + start[l];                                                               \
-      for (long i = 0; i < n; i++) {                                                      \
-        const T wi = wm[i];                                                               \
-        const T d = gs * gl[i] + wdc * wi;                                                \
-        const T b = m * bl[i] + a * d;                                                    \
-        bl[i] = b;                                                                        \
-        wm[i] = wi - step * (cb * b + cd * d);                                            \
+      if (cb == 1 && cd == 0) { /* plain momentum: u = b, as the WASM and JS backends */  \
+        for (long i = 0; i < n; i++) {                                                    \
+          const T wi = wm[i];                                                             \
+          const T b = m * bl[i] + a * (gs * gl[i] + wdc * wi);                            \
+          bl[i] = b;                                                                      \
+          wm[i] = wi - step * b;                                                          \
+        }                                                                                 \
+      } else {                                                                            \
+        for (long i = 0; i < n; i++) {                                                    \
+          const T wi = wm[i];                                                             \
+          const T d = gs * gl[i] + wdc * wi;                                              \
+          const T b = m * bl[i] + a * d;                                                  \
+          bl[i] = b;                                                                      \
+          wm[i] = wi - step * (cb * b + cd * d);                                          \
+        }                                                                                 \
       }                                                                                   \
     }                                                                                     \
   }

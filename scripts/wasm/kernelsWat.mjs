@@ -2,12 +2,14 @@
 // template per kernel, instantiated for float32 (f32x4) and float64 (f64x2) so
 // both types share one piece of math. `scripts/build-wasm.mjs` compiles it with
 // wabt. Every kernel handles 8 elements per loop turn (two f32x4 or four f64x2
-// vectors per turn: 8 elements), then a scalar tail doing the same operations in the same order.
+// vectors; the float32 norms take 16), then a scalar tail doing the same
+// operations in the same order.
 //
 // Exports, with byte addresses into the one imported memory:
 //   norms_T(w, g, n, out)                 out[0] = Σw², out[1] = Σg²  (f64 sums)
 //   unorm_T(w, g, buf, n, gs, wd, mu, a, cb, cd) -> Σu²   (buf = 0: no momentum)
 //   update_T(w, g, buf, n, gs, wd, mu, a, cb, cd, step)   the fused update, in place
+//   update_momentum_T(w, g, buf, n, gs, wd, mu, a, step)  the same with cb = 1, cd = 0
 //   update_nobuf_T(w, g, n, gs, wd, cd, step)             the update with momentum 0
 // The formula is the one of src/optimizers/LayerCoefficients.ts, in its order.
 
@@ -91,26 +93,43 @@ const ACC_LOCALS = '(local $tmp_v v128) (local $tmp_lo v128) (local $tmp_hi v128
 const LOOP_LOCALS = '(local $vend i32) (local $end i32)';
 const laneSum = (a, b) => `(f64.add (f64x2.extract_lane 0 (f64x2.add (local.get ${a}) (local.get ${b}))) (f64x2.extract_lane 1 (f64x2.add (local.get ${a}) (local.get ${b}))))`;
 
+/**
+ * Σw² and Σg² in float64. float64 data: one f64x2 per 16-byte load. float32
+ * data: each 16-byte vector is read as two 8-byte halves (`v128.load64_zero`)
+ * that widen straight to f64x2, which costs less than widening a whole f32x4
+ * (no shuffle), and a turn covers 4 vectors (16 elements). Every half-vector
+ * has its own accumulator, so the adds do not wait on each other.
+ */
 function norms(T) {
-  // Each vector of a turn feeds its own accumulators, so the adds do not wait on each other.
-  const acc = (name, j) => (T.t === 'f64' ? [`$${name}${j}`, null] : [`$${name}${2 * j}`, `$${name}${2 * j + 1}`]);
+  const turn = T.t === 'f32' ? { ...T, vectors: 4 } : T;
+  const halves = T.t === 'f32' ? [0, 8] : [0];
+  const names = [];
   const body = (mode, off) => {
     const o = ops(T, mode);
-    const j = off / 16;
-    const [wa, wb] = acc('w', j);
-    const [ga, gb] = acc('g', j);
-    return `${accumulate(T, mode, o.load('$w', off), wa, wb, '$ws')}
-      ${accumulate(T, mode, o.load('$g', off), ga, gb, '$gs')}`;
+    if (mode === 's') {
+      return `${accumulate(T, 's', o.load('$w', off), null, null, '$ws')}
+      ${accumulate(T, 's', o.load('$g', off), null, null, '$gs')}`;
+    }
+    return ['w', 'g']
+      .flatMap((x) =>
+        halves.map((h) => {
+          const acc = `$${x}${off + h}`;
+          names.push(acc);
+          const value = T.t === 'f32' ? `(f64x2.promote_low_f32x4 (v128.load64_zero offset=${off + h} (local.get $${x})))` : o.load(`$${x}`, off);
+          return `(local.set $tmp_v ${value}) (local.set ${acc} (f64x2.add (local.get ${acc}) (f64x2.mul (local.get $tmp_v) (local.get $tmp_v))))`;
+        }),
+      )
+      .join('\n      ');
   };
-  const names = ['0', '1', '2', '3'];
-  const decl = names.map((i) => `(local $w${i} v128) (local $g${i} v128)`).join(' ');
-  const total = (x) => `(f64x2.add (f64x2.add (local.get $${x}0) (local.get $${x}1)) (f64x2.add (local.get $${x}2) (local.get $${x}3)))`;
+  const loopText = loop(turn, ['$w', '$g'], body);
+  const total = (x) =>
+    names.filter((n) => n.startsWith(`$${x}`)).reduce((sum, n) => (sum === '' ? `(local.get ${n})` : `(f64x2.add ${sum} (local.get ${n}))`), '');
   const lanes = (x) => `(local.set $tmp_v ${total(x)}) (f64.add (f64x2.extract_lane 0 (local.get $tmp_v)) (f64x2.extract_lane 1 (local.get $tmp_v)))`;
   return `
   (func (export "norms_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $out i32)
     ${LOOP_LOCALS} ${ACC_LOCALS}
-    ${decl} (local $ws f64) (local $gs f64)
-    ${loop(T, ['$w', '$g'], body)}
+    ${names.map((n) => `(local ${n} v128)`).join(' ')} (local $ws f64) (local $gs f64)
+    ${loopText}
     (f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
     (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs))))`;
 }
@@ -146,19 +165,27 @@ function unorm(T) {
     (f64.add ${laneSum('$ua', '$ub')} (local.get $us)))`;
 }
 
-function update(T) {
-  const c = coefficients(T, ['gs', 'wd', 'mu', 'a', 'cb', 'cd', 'step']);
+/**
+ * The fused update with a momentum buffer. `plain` is the common case
+ * fromBuffer = 1, fromDirection = 0 (momentum without Nesterov), where
+ * u = 1·b + 0·d is b up to the sign of a zero, so the kernel skips those two
+ * products; the JS backend takes the same shortcut, so the two stay equal.
+ */
+function update(T, plain) {
+  const c = coefficients(T, plain ? ['gs', 'wd', 'mu', 'a', 'step'] : ['gs', 'wd', 'mu', 'a', 'cb', 'cd', 'step']);
   const body = (mode, off) => {
     const o = ops(T, mode);
     const wi = `(local.get $w_${mode})`;
+    const b = `(local.get $b_${mode})`;
+    const u = plain ? b : o.add(o.mul(o.k('cb'), b), o.mul(o.k('cd'), `(local.get $d_${mode})`));
     return `(local.set $w_${mode} ${o.load('$w', off)})
       (local.set $d_${mode} ${direction(o, off, wi)})
       (local.set $b_${mode} ${o.add(o.mul(o.k('mu'), o.load('$b', off)), o.mul(o.k('a'), `(local.get $d_${mode})`))})
-      ${o.store('$b', off, `(local.get $b_${mode})`)}
-      ${o.store('$w', off, o.sub(wi, o.mul(o.k('step'), o.add(o.mul(o.k('cb'), `(local.get $b_${mode})`), o.mul(o.k('cd'), `(local.get $d_${mode})`)))))}`;
+      ${o.store('$b', off, b)}
+      ${o.store('$w', off, o.sub(wi, o.mul(o.k('step'), u)))}`;
   };
   return `
-  (func (export "update_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params}
+  (func (export "${plain ? 'update_momentum' : 'update'}_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params}
     ${LOOP_LOCALS} ${c.locals}
     (local $w_v v128) (local $d_v v128) (local $b_v v128) (local $w_s ${T.t}) (local $d_s ${T.t}) (local $b_s ${T.t})
     ${c.init}
@@ -187,7 +214,7 @@ function updateNoBuf(T) {
  * @returns {string}
  */
 export function kernelsWat({ shared }) {
-  const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T), updateNoBuf(T)]);
+  const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T, false), update(T, true), updateNoBuf(T)]);
   kernels.push(...quantizedKernels());
   return `(module
   (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})

@@ -1,6 +1,6 @@
 import type { NumericType } from '../numeric/NumericType.js';
 import type { Vector } from '../numeric/Vector.js';
-import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
+import { isPlainMomentum, type LayerCoefficients } from '../optimizers/LayerCoefficients.js';
 import type { LayerPlan, LayerSegment } from '../optimizers/LayerPlan.js';
 import { GUESS_BITS, SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
 import { QUANT_BLOCK } from '../quantization/blockwise.js';
@@ -130,6 +130,16 @@ function applyFloat(s: LayerSegment, c: LayerCoefficients, w: Floats, g: Floats,
     for (let i = s.start; i < s.end; i++) {
       const wi = w[i];
       w[i] = wi - step * (cd * (gs * g[i] + wd * wi));
+    }
+    return;
+  }
+  if (isPlainMomentum(c, l)) {
+    // u = 1·b + 0·d = b (up to the sign of a zero): the WebAssembly kernels take the same shortcut.
+    for (let i = s.start; i < s.end; i++) {
+      const wi = w[i];
+      const b = mu * buf[base + i] + a * (gs * g[i] + wd * wi);
+      buf[base + i] = b;
+      w[i] = wi - step * b;
     }
     return;
   }

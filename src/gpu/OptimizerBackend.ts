@@ -55,6 +55,12 @@ export interface OptimizerBackend {
    * falls back to `Vector.zeros`.
    */
   allocateVector?<T extends NumericType>(length: number, dtype: T): Vector<T>;
+  /**
+   * Optional: whether {@link OptimizerBackend.allocateVector} really places
+   * vectors in the backend's memory right now (false when it falls back to
+   * ordinary vectors). Default: true when `allocateVector` exists.
+   */
+  readonly placesVectors?: boolean;
   /** Optional: frees a vector from {@link OptimizerBackend.allocateVector}; it must not be used afterwards. */
   releaseVector?(vector: Vector): void;
   /** Frees whatever the backend holds (compiled kernels, device memory). */

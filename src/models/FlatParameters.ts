@@ -16,12 +16,22 @@ export class FlatParameters<T extends NumericType> {
   /** The tensors, in storage order. */
   readonly layout: ParameterLayout;
 
-  /** Allocates zeros for `layout` in type `dtype`. */
-  constructor(layout: ParameterLayout, dtype: T) {
+  /**
+   * Allocates zeros for `layout` in type `dtype`, or uses `storage` (its
+   * values stay) when given, e.g. a vector from an optimizer's
+   * `allocateVector` that lives where the optimizer computes.
+   *
+   * @throws RangeError/TypeError when `storage` does not fit the layout or type.
+   */
+  constructor(layout: ParameterLayout, dtype: T, storage?: Vector<T>) {
     this.layout = layout;
     const total = layout.reduce((s, t) => s + t.size, 0);
-    const data = allocateArray(dtype, total);
-    this.vector = new Vector<T>(data);
+    if (storage !== undefined) {
+      if (storage.length !== total) throw new RangeError(`storage has ${storage.length} elements, the layout needs ${total}`);
+      if (storage.dtype !== dtype) throw new TypeError(`storage is ${storage.dtype}, the parameters are ${dtype}`);
+    }
+    const data = storage?.data ?? allocateArray(dtype, total);
+    this.vector = storage ?? new Vector<T>(data);
     this.views = [];
     let offset = 0;
     for (const tensor of layout) {
@@ -50,5 +60,12 @@ export class FlatParameters<T extends NumericType> {
     }
     if (source.data === this.vector.data) return;
     this.vector.data.set(source.data);
+  }
+
+  /** The same layout and values in storage from `allocate` (see {@link ModelStorage}). */
+  relocate(allocate: (length: number) => Vector<T>): FlatParameters<T> {
+    const moved = new FlatParameters<T>(this.layout, this.vector.dtype, allocate(this.length));
+    moved.vector.data.set(this.vector.data);
+    return moved;
   }
 }

@@ -1,6 +1,7 @@
 import type { NumericType } from '../numeric/NumericType.js';
 import type { Vector } from '../numeric/Vector.js';
 import type { ParameterLayout } from './ParameterLayout.js';
+import type { VectorAllocator } from './ModelStorage.js';
 
 /** The loss of a batch and its gradient with respect to the flat parameter vector. */
 export interface GradientResult<T extends NumericType> {
@@ -33,4 +34,14 @@ export interface FullModel<T extends NumericType, TInput, TOutput> {
   parameterLayout(): ParameterLayout;
   /** An independent copy with its own parameters. */
   deepCopy(): FullModel<T, TInput, TOutput>;
+  /**
+   * Optional: moves the parameters (values kept) and the gradient storage
+   * into vectors from `allocate`, the optimizer's `vectorAllocator`, so that
+   * optimizer steps read and write them in place (WebAssembly memory: no
+   * copies). The training loop calls it once before the first step when the
+   * backend has memory of its own. Afterwards {@link computeGradients} may
+   * return one reused vector, overwritten by the next call. Default: absent,
+   * and steps copy ordinary vectors in and out.
+   */
+  adoptStorage?(allocate: VectorAllocator): void;
 }

@@ -1,7 +1,8 @@
 import { Matrix } from '../numeric/Matrix.js';
 import type { NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
-import { FlatParameters } from './FlatParameters.js';
+import type { FlatParameters } from './FlatParameters.js';
+import { ModelStorage, type VectorAllocator } from './ModelStorage.js';
 import type { FullModel, GradientResult } from './FullModel.js';
 import type { ParameterLayout } from './ParameterLayout.js';
 import type { Evaluation } from '../training/evaluateModel.js';
@@ -30,7 +31,7 @@ export class LinearRegression<T extends NumericType> implements FullModel<T, Mat
   readonly inputs: number;
   /** Numeric type of parameters and computation. */
   readonly dtype: T;
-  private readonly params: FlatParameters<T>;
+  private readonly storage: ModelStorage<T>;
 
   /** @throws RangeError when `inputs` is not a positive integer. */
   constructor(config: LinearRegressionConfig<T>) {
@@ -39,7 +40,7 @@ export class LinearRegression<T extends NumericType> implements FullModel<T, Mat
     }
     this.inputs = config.inputs;
     this.dtype = config.dtype;
-    this.params = new FlatParameters<T>(
+    this.storage = new ModelStorage<T>(
       Object.freeze([
         Object.freeze({ name: 'weight', size: config.inputs, kind: 'weight' as const }),
         Object.freeze({ name: 'bias', size: 1, kind: 'bias' as const }),
@@ -51,6 +52,21 @@ export class LinearRegression<T extends NumericType> implements FullModel<T, Mat
   /** inputs + 1. */
   get parameterCount(): number {
     return this.params.length;
+  }
+
+  /**
+   * Moves the parameters and the gradient storage into vectors from
+   * `allocate` (the optimizer's `vectorAllocator`), so optimizer steps copy
+   * nothing; `optimize()` calls it. A second call with the same allocator
+   * does nothing. Afterwards {@link computeGradients}
+   * returns one reused gradient vector, overwritten by the next call.
+   */
+  adoptStorage(allocate: VectorAllocator): void {
+    this.storage.adopt(allocate);
+  }
+
+  private get params(): FlatParameters<T> {
+    return this.storage.parameters;
   }
 
   /** The live flat parameter vector. */
@@ -103,7 +119,7 @@ export class LinearRegression<T extends NumericType> implements FullModel<T, Mat
     const y = this.predict(input);
     const n = input.rows;
     const k = this.inputs;
-    const grad = new FlatParameters<T>(this.params.layout, this.dtype);
+    const grad = this.storage.gradients();
     const [gw, gb] = grad.views;
     let loss = 0;
     const scale = 2 / Math.max(1, n);

@@ -3,7 +3,8 @@ import { allocateArray, type ArrayFor, type NumericType } from '../numeric/Numer
 import { Vector } from '../numeric/Vector.js';
 import { SeededRandom } from '../util/SeededRandom.js';
 import { columnSums, matmulBias, matmulTransposeLeft, matmulTransposeRight } from './denseKernels.js';
-import { FlatParameters } from './FlatParameters.js';
+import type { FlatParameters } from './FlatParameters.js';
+import { ModelStorage, type VectorAllocator } from './ModelStorage.js';
 import type { FullModel, GradientResult } from './FullModel.js';
 import { layerNormBackward, layerNormForward } from './layerNormKernels.js';
 import type { ParameterLayout, ParameterTensor } from './ParameterLayout.js';
@@ -76,7 +77,7 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   /** Seed of the initialization. */
   readonly seed: number;
 
-  private readonly params: FlatParameters<T>;
+  private readonly storage: ModelStorage<T>;
   private readonly tensors: LayerTensors[];
   private workspace: Workspace | null = null;
 
@@ -97,13 +98,28 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
     this.seed = config.seed ?? 42;
     const { layout, tensors } = buildLayout(this.layerSizes, this.layerNorm);
     this.tensors = tensors;
-    this.params = new FlatParameters(layout, config.dtype);
+    this.storage = new ModelStorage(layout, config.dtype);
     this.initialize();
   }
 
   /** Number of trainable parameters. */
   get parameterCount(): number {
     return this.params.length;
+  }
+
+  /**
+   * Moves the parameters and the gradient storage into vectors from
+   * `allocate` (the optimizer's `vectorAllocator`), so optimizer steps copy
+   * nothing; `optimize()` calls it. A second call with the same allocator
+   * does nothing. Afterwards {@link computeGradients}
+   * returns one reused gradient vector, overwritten by the next call.
+   */
+  adoptStorage(allocate: VectorAllocator): void {
+    this.storage.adopt(allocate);
+  }
+
+  private get params(): FlatParameters<T> {
+    return this.storage.parameters;
   }
 
   /** Number of classes (the last width). */
@@ -176,7 +192,7 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
     const L = this.layerSizes.length - 1;
     const lastDelta = ws.delta[L - 1];
     const loss = softmaxCrossEntropy(logits, target.data, n, this.classes, lastDelta);
-    const grad = new FlatParameters(this.params.layout, this.dtype);
+    const grad = this.storage.gradients();
     const p = this.params.views;
     for (let l = L - 1; l >= 0; l--) {
       const k = this.layerSizes[l];

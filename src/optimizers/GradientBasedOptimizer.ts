@@ -1,10 +1,13 @@
 import type { FullModel } from '../models/FullModel.js';
+import type { VectorAllocator } from '../models/ModelStorage.js';
 import type { ParameterLayout } from '../models/ParameterLayout.js';
 import { describeValue, type NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
 import type { LARSRule } from '../options/LARSRule.js';
 import type { GradientBasedOptimizerOptions } from '../options/GradientBasedOptimizerOptions.js';
 import { CpuBackend } from '../gpu/CpuBackend.js';
+import { createCpuBackend } from '../gpu/createCpuBackend.js';
+import { WasmBackend } from '../wasm/WasmBackend.js';
 import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js';
 import { selectBackend } from '../gpu/selectBackend.js';
 import type { LayerState, StateSnapshot } from '../gpu/StateSnapshot.js';
@@ -112,6 +115,22 @@ export abstract class GradientBasedOptimizer<
   allocateVector<D extends NumericType = T>(length: number, dtype: D): Vector<D> {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`length must be a non-negative integer, got ${length}`);
     return this.backend.allocateVector?.(length, dtype) ?? Vector.zeros(length, dtype);
+  }
+
+  /**
+   * {@link allocateVector} as a stable function value, for
+   * {@link FullModel.adoptStorage}: the same function for the optimizer's life.
+   */
+  readonly vectorAllocator: VectorAllocator = <D extends NumericType>(length: number, dtype: D): Vector<D> =>
+    this.allocateVector(length, dtype);
+
+  /**
+   * Whether {@link allocateVector} places vectors in the backend's own memory
+   * (WebAssembly memory), so that steps on them copy nothing. False for
+   * backends that read ordinary arrays or copy to a device anyway.
+   */
+  get placesVectors(): boolean {
+    return this.backend.allocateVector !== undefined && this.backend.placesVectors !== false;
   }
 
   /** Steps taken since construction or the last {@link reset}. */
@@ -396,37 +415,52 @@ export abstract class GradientBasedOptimizer<
   }
 
   /**
-   * Moves to the CPU, with a warning, when the backend cannot compute in
-   * `dtype` without losing precision, or cannot hold the plan's 8-bit state.
+   * Moves down to a CPU backend, with a warning, until the backend can
+   * compute in `dtype` without losing precision and hold the plan's 8-bit state.
    */
   private useBackendFor(dtype: NumericType, plan: LayerPlan): void {
-    if (!this.backend.supports(dtype)) {
-      this.warn(`backend ${this.backend.name} cannot compute in ${dtype} without losing precision; using the CPU backend`);
-      this.moveToCpu();
-    } else if (plan.segments.some((s) => s.stateBits === 8) && !this.backend.supportsStateBits(8)) {
-      this.warn(`backend ${this.backend.name} cannot hold 8-bit optimizer state; using the CPU backend`);
-      this.moveToCpu();
+    const eightBit = plan.segments.some((s) => s.stateBits === 8);
+    for (;;) {
+      const from = this.backend.name;
+      if (!this.backend.supports(dtype)) {
+        this.moveToCpu();
+        this.warn(`backend ${from} cannot compute in ${dtype} without losing precision; using the CPU backend (${this.backend.name})`);
+      } else if (eightBit && !this.backend.supportsStateBits(8)) {
+        this.moveToCpu();
+        this.warn(`backend ${from} cannot hold 8-bit optimizer state; using the CPU backend (${this.backend.name})`);
+      } else {
+        return;
+      }
     }
   }
 
   /**
-   * Runs `work` on the backend. If a non-CPU backend fails, moves to the CPU
-   * with a warning, carrying the momentum state across, and runs it there.
-   * Input errors are not backend failures and pass through.
+   * Runs `work` on the backend. If a backend other than the JS loops fails,
+   * moves one backend down (GPU → WebAssembly → JS loops) with a warning,
+   * carrying the momentum state across, and runs it there. Input errors are
+   * not backend failures and pass through.
    */
   private onBackend<R>(work: (backend: OptimizerBackend) => R): R {
-    try {
-      return work(this.backend);
-    } catch (error) {
-      if (error instanceof OptimizerInputError || this.backend instanceof CpuBackend) throw error;
-      this.warn(`backend ${this.backend.name} failed (${(error as Error).message}); continuing on the CPU backend`);
-      this.moveToCpu();
-      return work(this.backend);
+    for (;;) {
+      try {
+        return work(this.backend);
+      } catch (error) {
+        if (error instanceof OptimizerInputError || this.backend instanceof CpuBackend) throw error;
+        const from = this.backend.name;
+        this.moveToCpu();
+        this.warn(`backend ${from} failed (${(error as Error).message}); continuing on the CPU backend (${this.backend.name})`);
+      }
     }
   }
 
+
+  /**
+   * Moves to the next backend down: from a GPU to the fastest CPU backend
+   * (WebAssembly SIMD where available), from WebAssembly to the JS loops,
+   * which run everything.
+   */
   private moveToCpu(): void {
-    const cpu = new CpuBackend();
+    const cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend();
     if (this.state !== null && this.plan !== null) {
       const snapshot = this.state.snapshot();
       const moved = cpu.createState(this.plan, snapshot.dtype);

@@ -42,3 +42,12 @@ export function allocateCoefficients(layers: number): LayerCoefficients {
     stepScale: new Float64Array(layers),
   };
 }
+
+/**
+ * Whether layer l's update is plain momentum: fromBuffer 1 and fromDirection 0,
+ * so u = b. Backends may then skip the products 1·b and 0·d; the result
+ * differs from the full formula at most in the sign of a zero.
+ */
+export function isPlainMomentum(c: LayerCoefficients, l: number): boolean {
+  return c.fromBuffer[l] === 1 && c.fromDirection[l] === 0;
+}

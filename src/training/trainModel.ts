@@ -1,5 +1,6 @@
 import { Vector } from '../numeric/Vector.js';
 import type { NumericType } from '../numeric/NumericType.js';
+import type { FullModel } from '../models/FullModel.js';
 import type { GradientBasedOptimizer } from '../optimizers/GradientBasedOptimizer.js';
 import { OptimizerInputError } from '../optimizers/OptimizerInputError.js';
 import { SeededRandom } from '../util/SeededRandom.js';
@@ -31,6 +32,9 @@ export function stepsPerEpochFor(examples: number, batchSize: number, dropLastBa
  *   `seed` (unless `shuffleData` is off); `dropLastBatch` drops a short last batch.
  * - It tells the optimizer the steps per epoch, so warmup and schedule are
  *   counted in epochs.
+ * - When the backend has memory of its own (WebAssembly), it first moves the
+ *   model's parameters and gradient storage there ({@link FullModel.adoptStorage}),
+ *   so steps copy nothing.
  * - "Best" is the lowest validation loss, or training loss without a
  *   validation set. With `useEarlyStopping`, it stops after
  *   `earlyStoppingPatience` epochs in a row without an improvement larger
@@ -61,6 +65,7 @@ export async function trainModel<T extends NumericType, TInput, TOutput>(
   }
   optimizer.setStepsPerEpoch(steps);
 
+  if (model.adoptStorage !== undefined && optimizer.placesVectors) model.adoptStorage(optimizer.vectorAllocator);
   const rng = new SeededRandom(o.seed);
   const best = model.getParameters().clone();
   const stopping = new EarlyStopping(o.earlyStoppingPatience, o.tolerance);

@@ -1,6 +1,6 @@
 import { bytesPerElement, type NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
-import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
+import { isPlainMomentum, type LayerCoefficients } from '../optimizers/LayerCoefficients.js';
 import type { LayerPlan, LayerSegment } from '../optimizers/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
@@ -42,7 +42,7 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  *   load, rounded once on store; Σu² summed in order), so parameters, codes,
  *   absmax and update norms are bit-identical for the same coefficients
  *   (whole optimizer steps can still differ through the norms below);
- * - norms accumulate in float64 for both types, in 4 interleaved partial sums
+ * - norms accumulate in float64 for both types, in up to 16 interleaved partial sums
  *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
  * - the float64 update does the same operations in the same order as JS, so
  *   it is bit-identical;
@@ -93,6 +93,11 @@ export class WasmBackend implements OptimizerBackend {
   /** Both: 32-bit state in {@link WasmState}, 8-bit layers in {@link WasmQuantizedState}, updated by WebAssembly kernels. */
   supportsStateBits(_bits: 8 | 32): boolean {
     return true;
+  }
+
+  /** Whether {@link WasmBackend.allocateVector} hands out views of WebAssembly memory (a shared memory), not ordinary vectors. */
+  get placesVectors(): boolean {
+    return this.heap.shared;
   }
 
   /**
@@ -178,6 +183,9 @@ export class WasmBackend implements OptimizerBackend {
       const b = this.layerBuffer(own, s, size);
       if (b.bits === 0) {
         (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
+      } else if (b.bits === 32 && isPlainMomentum(c, l)) {
+        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+          c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
       } else if (b.bits === 32) {
         (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
           c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);

@@ -18,6 +18,10 @@ export interface KernelExports {
   unorm_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
   /** The fused update with a momentum buffer, in place, in float32 arithmetic. */
   update_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
+  /** As {@link KernelExports.update_f32} with fromBuffer 1 and fromDirection 0 (plain momentum): w ← w − step·b. */
+  update_momentum_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, step: number): void;
+  /** As {@link KernelExports.update_momentum_f32}, in float64 arithmetic. */
+  update_momentum_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, step: number): void;
   /** As {@link KernelExports.update_f32}, in float64 arithmetic. */
   update_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
   /** The update without momentum: w ← w − step·cd·(gs·g + wd·w), float32. */
