@@ -16,8 +16,12 @@
 
 /** Elements per absmax block. */
 const BLOCK = 256;
-/** Byte offsets in the code book block: 256 f32 codes, 256 f64 thresholds, the 2^15-byte guess table, the zero code (i32). */
-export const BOOK = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 };
+/**
+ * Byte offsets in the code book block: 256 f32 codes, 256 f64 thresholds, the
+ * 2^15-byte guess table, the zero code (i32). src/wasm/WasmCodeBook.ts writes
+ * the same layout.
+ */
+const BOOK = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 };
 /** The guess table is indexed by the top 15 bits of a float32 pattern. */
 const GUESS_SHIFT = 32 - 15;
 

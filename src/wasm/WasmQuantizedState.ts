@@ -39,6 +39,7 @@ export class WasmQuantizedState implements BackendState {
   private readonly blocks: number;
   private disposed = false;
 
+  /** A zero state for `plan` in `heap`: values 0, every code the zero code, every absmax 0. */
   constructor(heap: WasmHeap, plan: LayerPlan, dtype: NumericType) {
     this.heap = heap;
     this.plan = plan;
@@ -70,10 +71,12 @@ export class WasmQuantizedState implements BackendState {
     this.codeView().fill(SIGNED_CODE_BOOK.zeroCode);
   }
 
+  /** The packed footprint: 4 or 8 bytes per 32-bit-layer element, 1 per 8-bit-layer element, 4 per absmax block. */
   get bytes(): number {
     return this.floats * bytesPerElement(this.dtype) + this.codeCount + 4 * this.blocks;
   }
 
+  /** An exact host copy, layer by layer (copies, not views of the memory). */
   snapshot(): StateSnapshot {
     const values = this.heap.view(this.dtype, this.valuesAddress, this.floats);
     const codes = this.codeView();
@@ -104,6 +107,7 @@ export class WasmQuantizedState implements BackendState {
     });
   }
 
+  /** Gives the three blocks back to the heap (once). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
