@@ -6,7 +6,9 @@ import type { BenchSuite } from './suites.js';
 /**
  * One optimizer step's backend work (layer norms, then the fused momentum
  * update) for float32 parameters in ResNet-50-like layer sizes, on the GPU
- * backend and the CPU backend, split into transfer (host↔device) and compute.
+ * backend and the CPU backend, with 32-bit and with 8-bit momentum state
+ * (layers ≥ 4096 elements quantized), split into transfer (host↔device) and
+ * compute, and the state's bytes per parameter.
  * The GPU backend runs with `profile: true`, which waits for the device at
  * every phase boundary so the split is truthful. Median of 5 runs after 2
  * warm-up runs. Set LARS_BENCH_SIZES (e.g. `1e6`) to change the sizes.
@@ -18,13 +20,13 @@ export const gpuStepSuite: BenchSuite = {
     const probe = probeGpuBackend({ allowSoftware: true, profile: true });
     if ('reason' in probe) console.log(`(GPU backend unavailable, CPU only: ${probe.reason})`);
     else probe.backend.dispose();
-    console.log('| backend | parameters | step median ms (min–max) | upload ms | compute ms | download ms |');
-    console.log('|---|---|---|---|---|---|');
-    for (const total of sizes) {
+    console.log('| backend | state | parameters | step median ms (min–max) | upload ms | compute ms | download ms | state bytes/param |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const total of sizes) for (const bits of [32, 8] as const) {
       const layout = resnet50LikeLayout(total);
       const plan = buildLayerPlan(
         total,
-        { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 },
+        { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: bits, min8bitSize: 4096 },
         layout,
       );
       const w = new Float32Array(total);
@@ -59,7 +61,7 @@ export const gpuStepSuite: BenchSuite = {
           ? [per(gpu.timings.uploadMs), per(gpu.timings.computeMs), per(gpu.timings.downloadMs)]
           : ['0 (host memory)', summary.medianMs.toFixed(1), '0 (host memory)'];
         console.log(
-          `| ${backend.name} | ${(total / 1e6).toFixed(0)}M | ${summary.medianMs.toFixed(1)} (${summary.minMs.toFixed(1)}–${summary.maxMs.toFixed(1)}) | ${split.join(' | ')} |`,
+          `| ${backend.name} | ${bits}-bit | ${(total / 1e6).toFixed(0)}M | ${summary.medianMs.toFixed(1)} (${summary.minMs.toFixed(1)}–${summary.maxMs.toFixed(1)}) | ${split.join(' | ')} | ${(state.bytes / total).toFixed(3)} |`,
         );
         state.dispose();
         backend.dispose();

@@ -65,6 +65,9 @@ export * from './quantization/blockwise.js';
 
 export * from './gpu/GpuJsBackend.js';
 export * from './gpu/gpujs/GpuState.js';
+export * from './gpu/gpujs/GpuQuantizedState.js';
+export * from './gpu/gpujs/QuantizedStateLayout.js';
+export * from './gpu/gpujs/ChunkLayout.js';
 export type { DeviceTexture } from './gpu/gpujs/GpuKernelSet.js';
 
 export * from './models/FlatParameters.js';

@@ -9,6 +9,9 @@ import type { BackendState, OptimizerBackend } from './OptimizerBackend.js';
 import { ChunkLayout } from './gpujs/ChunkLayout.js';
 import { compileKernelSet, destroyKernelSet, type DeviceTexture, type GpuKernelSet } from './gpujs/GpuKernelSet.js';
 import { GpuState, type GpuStateHost } from './gpujs/GpuState.js';
+import { GpuQuantizedState, type GpuQuantizedStateHost, type QuantizedTextures } from './gpujs/GpuQuantizedState.js';
+import { codeTables, compileQuantizedKernelSet, type QuantizedKernelSet } from './gpujs/QuantizedKernelSet.js';
+import { QuantizedStateLayout } from './gpujs/QuantizedStateLayout.js';
 
 /** The gpu.js modes this backend runs in: headless-gl in Node, WebGL2 or WebGL in a browser. */
 export type GpuJsMode = 'headlessgl' | 'webgl2' | 'webgl';
@@ -48,6 +51,14 @@ interface PlanResources {
   readonly kernels: GpuKernelSet;
   readonly staging: Float32Array;
   zeros: DeviceTexture | null;
+  quantized: QuantizedResources | null;
+}
+
+interface QuantizedResources {
+  readonly layout: QuantizedStateLayout;
+  readonly kernels: QuantizedKernelSet;
+  readonly values: Float32Array;
+  readonly thresholds: Float32Array;
 }
 
 /**
@@ -65,11 +76,26 @@ interface PlanResources {
  *   {@link GpuJsBackend.layerNorms}; `updateNorms` and `applyUpdate` of the
  *   same step reuse that upload while the same arrays are passed) and reads
  *   the updated parameters back once, into the caller's array.
+ * - **8-bit state:** a plan with 8-bit layers keeps a {@link GpuQuantizedState}
+ *   on the device: three 8-bit codes per float32 word and one float32 absmax
+ *   per 256-element block (≈1.36 bytes per element), float32 momentum for
+ *   the plan's 32-bit layers. Each step recomputes b = μ·(code·absmax) + a·d
+ *   from the old codes inside every kernel that needs it (new absmax per
+ *   block, new codes per word, new parameters), so no float copy of the
+ *   whole state exists. Snapshots read codes and absmax back exactly, so
+ *   8-bit state moves between this backend and the CPU's either way.
+ * - **8-bit precision:** the math is float32, the CPU's float64, so b and
+ *   its quotient by absmax differ by a few float32 roundings. Thresholds are
+ *   rounded toward −∞ to float32, which makes each comparison exact for the
+ *   quotient the GPU has, so a code differs from the CPU's only where that
+ *   quotient lies within float32 rounding of a midpoint; then by one code.
+ *   The tests allow at most 1 in 2000 codes off by one, none further, and
+ *   absmax within 1e-6 relative.
  * - **Failure:** the new momentum replaces the old only after the update has
  *   been read back, so a failing kernel leaves parameters and state as they
  *   were, and the optimizer can snapshot the state and move to the CPU.
  */
-export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
+export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantizedStateHost {
   readonly name: string;
   /** The gpu.js mode the kernels run in. */
   readonly mode: GpuJsMode;
@@ -117,14 +143,15 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
     return dtype === 'float32';
   }
 
-  /** 32-bit state only: 8-bit (quantized) layers make the optimizer move to the CPU with a warning. */
-  supportsStateBits(bits: 8 | 32): boolean {
-    return bits === 32;
+  /** True for 32-bit and for 8-bit (quantized, {@link GpuQuantizedState}) momentum. */
+  supportsStateBits(_bits: 8 | 32): boolean {
+    return true;
   }
 
+  /** A {@link GpuState} when every layer is 32-bit, else a {@link GpuQuantizedState}. */
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
     if (dtype !== 'float32') throw new TypeError(`the ${this.name} backend keeps float32 state only, not ${dtype}`);
-    return new GpuState(this, plan);
+    return plan.segments.some((s) => s.stateBits === 8) ? new GpuQuantizedState(this, plan) : new GpuState(this, plan);
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
@@ -160,6 +187,7 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
     const { w, g } = this.reuseUpload(plan, params, grads);
+    if (state instanceof GpuQuantizedState) return this.updateNormsQuantized(plan, c, w, g, state);
     const r = this.resources!;
     const buf = this.bufferOf(state, r);
     const coef = packCoefficients(plan, c, state === null);
@@ -175,6 +203,10 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
     const { w, g } = this.reuseUpload(plan, params, grads);
+    if (state instanceof GpuQuantizedState) {
+      this.applyQuantized(plan, c, params, w, g, state);
+      return;
+    }
     const r = this.resources!;
     const buf = this.bufferOf(state, r);
     const coef = packCoefficients(plan, c, state === null);
@@ -202,6 +234,28 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
     this.dropUpload();
   }
 
+  /** Part of {@link GpuQuantizedStateHost}; used by {@link GpuQuantizedState}. */
+  quantizedLayout(plan: LayerPlan): QuantizedStateLayout {
+    return this.quantizedFor(plan).layout;
+  }
+
+  /** Part of {@link GpuQuantizedStateHost}; used by {@link GpuQuantizedState}. */
+  uploadQuantized(plan: LayerPlan, codes: Float32Array, absmax: Float32Array, floats: Float32Array | null): QuantizedTextures {
+    const { layout, kernels } = this.quantizedFor(plan);
+    const made: DeviceTexture[] = [];
+    try {
+      made.push(this.run(kernels.uploadCodes, input(codes, [layout.wordsPerRow, layout.rows8])) as DeviceTexture);
+      made.push(this.run(kernels.uploadAbsmax, input(absmax, [layout.blocksPerRow, layout.rows8])) as DeviceTexture);
+      if (floats !== null) {
+        made.push(this.run(kernels.uploadFloats, input(floats, [layout.chunks.chunkSize, layout.rows32])) as DeviceTexture);
+      }
+    } catch (error) {
+      for (const t of made) t.delete();
+      throw error;
+    }
+    return { codes: made[0], absmax: made[1], floats: made[2] ?? null };
+  }
+
   /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
   zeroTexture(plan: LayerPlan): DeviceTexture {
     const r = this.resourcesFor(plan);
@@ -221,6 +275,87 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
     const out = new Float32Array(plan.length);
     r.layout.unpack(flattenRows(texture.toArray() as Float32Array[], r.layout), out);
     return out;
+  }
+
+  /** Σu² per layer from the dequantized (or float) old momentum of a quantized state. */
+  private updateNormsQuantized(plan: LayerPlan, c: LayerCoefficients, w: DeviceTexture, g: DeviceTexture, state: GpuQuantizedState): Float64Array {
+    const r = this.resources!;
+    const q = this.quantizedFor(plan);
+    const { codes, absmax, floats } = this.checkQuantized(state, q);
+    const coef = packCoefficients(plan, c, false);
+    const t0 = this.sync();
+    const pu = this.run(q.kernels.updateSquares, w, g, codes, absmax, floats ?? codes, q.layout.chunkRow8, q.layout.chunkRow32, r.layout.chunkLayer, coef, q.values) as DeviceTexture;
+    let sums: Float32Array;
+    try {
+      sums = this.run(r.kernels.layerPairSums, pu, pu, r.layout.firstChunk, r.layout.chunkCount) as Float32Array;
+    } finally {
+      pu.delete();
+    }
+    const out = new Float64Array(plan.segments.length);
+    for (let l = 0; l < out.length; l++) out[l] = sums[2 * l];
+    this.timings.computeMs += this.sync() - t0;
+    return out;
+  }
+
+  /**
+   * The fused 8-bit update: new absmax per block, new codes per word, new
+   * float momentum of the 32-bit rows, new parameters (read back); each
+   * kernel recomputes b from the old codes. The state's textures are replaced
+   * only after the parameters were read back.
+   */
+  private applyQuantized(plan: LayerPlan, c: LayerCoefficients, params: Vector, w: DeviceTexture, g: DeviceTexture, state: GpuQuantizedState): void {
+    const r = this.resources!;
+    const q = this.quantizedFor(plan);
+    const { codes, absmax, floats } = this.checkQuantized(state, q);
+    const { layout: L, kernels: K } = q;
+    const chunkLayer = r.layout.chunkLayer;
+    const coef = packCoefficients(plan, c, false);
+    const t0 = this.sync();
+    const made: DeviceTexture[] = [];
+    let next: QuantizedTextures;
+    try {
+      const newAbsmax = this.run(K.blockAbsmax, w, g, codes, absmax, L.rowChunk8, chunkLayer, coef, q.values) as DeviceTexture;
+      made.push(newAbsmax);
+      const newCodes = this.run(K.requantize, w, g, codes, absmax, newAbsmax, L.rowChunk8, chunkLayer, coef, q.values, q.thresholds) as DeviceTexture;
+      made.push(newCodes);
+      let newFloats: DeviceTexture | null = null;
+      if (floats !== null) {
+        newFloats = this.run(K.floatBuffer, w, g, floats, L.rowChunk32, chunkLayer, coef) as DeviceTexture;
+        made.push(newFloats);
+      }
+      const updated = this.run(K.params, w, g, codes, absmax, newFloats ?? codes, L.chunkRow8, L.chunkRow32, chunkLayer, coef, q.values) as DeviceTexture;
+      const t1 = this.sync();
+      this.timings.computeMs += t1 - t0;
+      try {
+        r.layout.unpack(flattenRows(updated.toArray() as Float32Array[], r.layout), params.data as Float32Array);
+      } finally {
+        updated.delete();
+      }
+      this.timings.downloadMs += this.sync() - t1;
+      next = { codes: newCodes, absmax: newAbsmax, floats: newFloats };
+    } catch (error) {
+      for (const t of made) t.delete();
+      throw error;
+    }
+    state.dispose();
+    state.textures = next;
+    this.dropUpload();
+  }
+
+  private checkQuantized(state: GpuQuantizedState, q: QuantizedResources): QuantizedTextures {
+    if (state.plan !== q.layout.plan) throw new TypeError(`the ${this.name} backend needs GPU state it created for this plan`);
+    return state.textures;
+  }
+
+  /** The quantized layout and kernels of `plan`, compiled on first use and kept with the plan's resources. */
+  private quantizedFor(plan: LayerPlan): QuantizedResources {
+    const r = this.resourcesFor(plan);
+    if (r.quantized === null) {
+      const layout = new QuantizedStateLayout(r.layout);
+      const tables = codeTables();
+      r.quantized = { layout, kernels: compileQuantizedKernelSet(this.gpu, layout), values: tables.values, thresholds: tables.thresholds };
+    }
+    return r.quantized;
   }
 
   dispose(): void {
@@ -271,6 +406,7 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
       kernels: compileKernelSet(this.gpu, layout),
       staging: new Float32Array(layout.paddedLength),
       zeros: null,
+      quantized: null,
     };
     return this.resources;
   }
@@ -279,6 +415,7 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost {
     if (this.resources === null) return;
     this.resources.zeros?.delete();
     destroyKernelSet(this.resources.kernels);
+    if (this.resources.quantized !== null) destroyKernelSet(this.resources.quantized.kernels);
     this.resources = null;
   }
 

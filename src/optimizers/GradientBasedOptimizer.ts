@@ -460,7 +460,11 @@ export abstract class GradientBasedOptimizer<
    * which run everything.
    */
   private moveToCpu(): void {
-    const cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend();
+    let cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend();
+    if (this.plan !== null && this.plan.segments.some((s) => s.stateBits === 8) && !cpu.supportsStateBits(8)) {
+      cpu.dispose();
+      cpu = new CpuBackend();
+    }
     if (this.state !== null && this.plan !== null) {
       const snapshot = this.state.snapshot();
       const moved = cpu.createState(this.plan, snapshot.dtype);

@@ -80,8 +80,8 @@ export function compileKernelSet(gpu: GPU, layout: ChunkLayout): GpuKernelSet {
   };
 }
 
-/** Destroys every kernel of a set, ignoring kernels that fail to clean up (a lost context). */
-export function destroyKernelSet(set: GpuKernelSet): void {
+/** Destroys every kernel of a set (a {@link GpuKernelSet} or another record of kernels), ignoring kernels that fail to clean up (a lost context). */
+export function destroyKernelSet(set: object): void {
   for (const kernel of Object.values(set) as CompiledKernel[]) {
     try {
       kernel.destroy();
