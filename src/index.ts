@@ -57,6 +57,7 @@ export * from './gpu/createCpuBackend.js';
 
 export * from './optimizers/bitsandbytesLARS.js';
 export * from './gpu/QuantizedHostState.js';
+export * from './gpu/checkQuantizedSnapshot.js';
 export * from './quantization/dynamicMap.js';
 export * from './quantization/torchLinspaceFloat32.js';
 export * from './quantization/CodeBook.js';
@@ -89,3 +90,5 @@ export * from './util/SeededRandom.js';
 export * from './wasm/WasmBackend.js';
 export * from './wasm/WasmHeap.js';
 export * from './wasm/WasmState.js';
+export * from './wasm/WasmQuantizedState.js';
+export * from './wasm/WasmCodeBook.js';

@@ -13,6 +13,8 @@
 //   update_nobuf_T(w, g, n, gs, wd, cd, step)             the update with momentum 0
 // The formula is the one of src/optimizers/LayerCoefficients.ts, in its order.
 
+import { quantizedKernels } from './quantizedWat.mjs';
+
 const TYPES = {
   f32: { t: 'f32', vec: 'f32x4', size: 4, vectors: 2 },
   f64: { t: 'f64', vec: 'f64x2', size: 8, vectors: 4 },
@@ -213,6 +215,7 @@ function updateNoBuf(T) {
  */
 export function kernelsWat({ shared }) {
   const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T, false), update(T, true), updateNoBuf(T)]);
+  kernels.push(...quantizedKernels());
   return `(module
   (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
 ${kernels.join('\n')}

@@ -2,7 +2,7 @@ import { allocateArray, bytesPerElement, type ArrayFor, type NumericType } from 
 import type { LayerPlan } from '../optimizers/LayerPlan.js';
 import { SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
 import { blockCount } from '../quantization/blockwise.js';
-import { checkSnapshotFits } from './HostState.js';
+import { checkQuantizedSnapshotFits } from './checkQuantizedSnapshot.js';
 import type { BackendState } from './OptimizerBackend.js';
 import type { LayerState, StateSnapshot } from './StateSnapshot.js';
 
@@ -77,22 +77,7 @@ export class QuantizedHostState implements BackendState {
 
   /** Overwrites the state with `snapshot`, exactly; checks every layer before writing any. */
   restore(snapshot: StateSnapshot): void {
-    checkSnapshotFits(snapshot, this.plan, this.dtype);
-    snapshot.layers.forEach((layer, l) => {
-      const s = this.plan.segments[l];
-      if (layer.bits !== s.stateBits) {
-        throw new Error(`state layer ${l} is ${layer.bits}-bit, but this optimizer keeps it ${s.stateBits}-bit (optimBits/min8bitSize differ)`);
-      }
-      if (layer.bits === 8) {
-        const blocks = blockCount(s.end - s.start);
-        if (layer.absmax.length !== blocks) {
-          throw new Error(`state layer ${l} has ${layer.absmax.length} absmax value(s), expected ${blocks}`);
-        }
-        for (const a of layer.absmax) {
-          if (!(a >= 0 && a < Infinity)) throw new Error(`state layer ${l} has absmax ${a}; absmax must be finite and >= 0`);
-        }
-      }
-    });
+    checkQuantizedSnapshotFits(snapshot, this.plan, this.dtype);
     snapshot.layers.forEach((layer, l) => {
       const at = this.offset[l];
       if (layer.bits === 32) this.values.set(layer.values, at);

@@ -1,10 +1,12 @@
 import { bytesPerElement, type NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
 import { isPlainMomentum, type LayerCoefficients } from '../optimizers/LayerCoefficients.js';
-import type { LayerPlan } from '../optimizers/LayerPlan.js';
+import type { LayerPlan, LayerSegment } from '../optimizers/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
+import { WasmCodeBook } from './WasmCodeBook.js';
 import { WasmHeap } from './WasmHeap.js';
+import { WasmQuantizedState } from './WasmQuantizedState.js';
 import { WasmState } from './WasmState.js';
 
 /** A staging block for operands that arrive as ordinary vectors. */
@@ -12,6 +14,9 @@ interface Staging {
   address: number;
   bytes: number;
 }
+
+/** Where one layer's momentum lives: nowhere, a full-precision buffer, or 8-bit codes with their absmax. */
+type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: number } | { readonly bits: 8; readonly codes: number; readonly absmax: number };
 
 /**
  * The CPU backend at memory speed: WebAssembly SIMD kernels (f32x4 for
@@ -24,7 +29,19 @@ interface Staging {
  * kernel and, for the parameters, out after the update; that costs about as
  * much as the step itself at 25M parameters (see `npm run bench`).
  *
+ * Layers with 8-bit momentum (`optimBits: 8`) keep their codes and absmax in
+ * the same memory ({@link WasmQuantizedState}, the code book beside them in a
+ * {@link WasmCodeBook}) and are updated one 256-element block at a time:
+ * dequantize, update, requantize with a fresh absmax, two elements per turn
+ * in float64 (f64x2) with the code look-ups one at a time. The 32-bit layers
+ * of such a plan use the float kernels below, on their packed values.
+ *
  * Precision, against the plain JS {@link CpuBackend}:
+ * - 8-bit layers, float32 and float64: the kernels do the same float64
+ *   operations in the same order as the JS loops (float32 values promoted on
+ *   load, rounded once on store; Σu² summed in order), so parameters, codes,
+ *   absmax and update norms are bit-identical for the same coefficients
+ *   (whole optimizer steps can still differ through the norms below);
  * - norms accumulate in float64 for both types, in up to 16 interleaved partial sums
  *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
  * - the float64 update does the same operations in the same order as JS, so
@@ -41,6 +58,7 @@ export class WasmBackend implements OptimizerBackend {
   private readonly k: KernelExports;
   private readonly staging: [Staging | null, Staging | null] = [null, null];
   private readonly owned = new WeakMap<Float32Array | Float64Array, number>();
+  private book: WasmCodeBook | null = null;
 
   private constructor(heap: WasmHeap, kernels: KernelExports) {
     this.heap = heap;
@@ -72,9 +90,9 @@ export class WasmBackend implements OptimizerBackend {
     return true;
   }
 
-  /** 32-bit state only for now: 8-bit (quantized) layers make the optimizer move to the JS loops with a warning. */
-  supportsStateBits(bits: 8 | 32): boolean {
-    return bits === 32;
+  /** Both: 32-bit state in {@link WasmState}, 8-bit layers in {@link WasmQuantizedState}, updated by WebAssembly kernels. */
+  supportsStateBits(_bits: 8 | 32): boolean {
+    return true;
   }
 
   /** Whether {@link WasmBackend.allocateVector} hands out views of WebAssembly memory (a shared memory), not ordinary vectors. */
@@ -104,8 +122,14 @@ export class WasmBackend implements OptimizerBackend {
     this.heap.release(vector.data.byteOffset, bytes);
   }
 
+  /**
+   * A {@link WasmState} when every layer is 32-bit, else a
+   * {@link WasmQuantizedState} (the first one copies the code book into memory).
+   */
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
-    return new WasmState(this.heap, plan, dtype);
+    if (!plan.segments.some((s) => s.stateBits === 8)) return new WasmState(this.heap, plan, dtype);
+    this.book ??= new WasmCodeBook(this.heap);
+    return new WasmQuantizedState(this.heap, plan, dtype);
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
@@ -124,17 +148,24 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
+    const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
-    const buf = this.stateAddress(state);
+    const own = this.ownState(state);
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
-    const kernel = params.dtype === 'float32' ? this.k.unorm_f32 : this.k.unorm_f64;
     const out = new Float64Array(plan.segments.length);
     for (const s of plan.segments) {
       const l = s.index;
       const o = s.start * size;
-      out[l] = kernel(w + o, g + o, buf === 0 ? 0 : buf + o, s.end - s.start,
-        c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l]);
+      const n = s.end - s.start;
+      const b = this.layerBuffer(own, s, size);
+      if (b.bits === 8) {
+        out[l] = (f32 ? this.k.unorm_q8_f32 : this.k.unorm_q8_f64)(w + o, g + o, b.codes, b.absmax, n, this.book!.address,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l]);
+      } else {
+        out[l] = (f32 ? this.k.unorm_f32 : this.k.unorm_f64)(w + o, g + o, b.bits === 32 ? b.buf : 0, n,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l]);
+      }
     }
     return out;
   }
@@ -142,21 +173,26 @@ export class WasmBackend implements OptimizerBackend {
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
-    const buf = this.stateAddress(state);
+    const own = this.ownState(state);
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
     for (const s of plan.segments) {
       const l = s.index;
       const o = s.start * size;
       const n = s.end - s.start;
-      if (buf === 0) {
+      const b = this.layerBuffer(own, s, size);
+      if (b.bits === 0) {
         (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
-      } else if (isPlainMomentum(c, l)) {
-        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, buf + o, n, c.gradScale[l], c.decay[l],
+      } else if (b.bits === 32 && isPlainMomentum(c, l)) {
+        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
           c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
-      } else {
-        (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, buf + o, n, c.gradScale[l], c.decay[l],
+      } else if (b.bits === 32) {
+        (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
           c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+      } else {
+        const book = this.book!;
+        (f32 ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
       }
     }
     if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, w, params.length));
@@ -168,6 +204,8 @@ export class WasmBackend implements OptimizerBackend {
       if (s !== null) this.heap.release(s.address, s.bytes);
       this.staging[i] = null;
     }
+    this.book?.release();
+    this.book = null;
   }
 
   /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy. */
@@ -185,12 +223,22 @@ export class WasmBackend implements OptimizerBackend {
     return s.address;
   }
 
-  /** The state's address, 0 for none. */
-  private stateAddress(state: BackendState | null): number {
-    if (state === null) return 0;
-    if (!(state instanceof WasmState) || state.heap !== this.heap) {
+  /** `state`, checked to be one this backend created (null for none). */
+  private ownState(state: BackendState | null): WasmState | WasmQuantizedState | null {
+    if (state === null) return null;
+    if (!(state instanceof WasmState || state instanceof WasmQuantizedState) || state.heap !== this.heap) {
       throw new TypeError('the WebAssembly backend needs state it created itself');
     }
-    return state.address;
+    if (state instanceof WasmQuantizedState) this.book ??= new WasmCodeBook(this.heap);
+    return state;
+  }
+
+  /** Where layer `s`'s momentum lives in memory (`size` bytes per full-precision element). */
+  private layerBuffer(state: WasmState | WasmQuantizedState | null, s: LayerSegment, size: number): LayerBuffer {
+    if (state === null) return { bits: 0 };
+    if (state instanceof WasmState) return { bits: 32, buf: state.address + s.start * size };
+    const at = state.offset[s.index];
+    if (s.stateBits === 8) return { bits: 8, codes: state.codesAddress + at, absmax: state.absmaxAddress + 4 * state.blockOffset[s.index] };
+    return { bits: 32, buf: state.valuesAddress + at * size };
   }
 }

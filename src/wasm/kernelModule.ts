@@ -1,4 +1,5 @@
 import { decodeBase64 } from '../util/base64.js';
+import type { WasmCodeBook } from './WasmCodeBook.js';
 import { KERNELS_PLAIN_BASE64, KERNELS_SHARED_BASE64 } from './generated/kernelsWasm.js';
 
 /**
@@ -27,6 +28,21 @@ export interface KernelExports {
   update_nobuf_f32(w: number, g: number, n: number, gs: number, wd: number, cd: number, step: number): void;
   /** As {@link KernelExports.update_nobuf_f32}, float64. */
   update_nobuf_f64(w: number, g: number, n: number, gs: number, wd: number, cd: number, step: number): void;
+  /**
+   * The fused update of one layer with 8-bit state (source:
+   * scripts/wasm/quantizedWat.mjs), float32 parameters, float64 arithmetic:
+   * `q` its codes, `s` its absmax per 256-element block, `book` a
+   * {@link WasmCodeBook}, `scratch` 256 f64 of room.
+   */
+  update_q8_f32(w: number, g: number, q: number, s: number, n: number, book: number, scratch: number,
+    gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
+  /** As {@link KernelExports.update_q8_f32}, float64 parameters. */
+  update_q8_f64(w: number, g: number, q: number, s: number, n: number, book: number, scratch: number,
+    gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
+  /** Σu² (sequential float64 sum) of the update {@link KernelExports.update_q8_f32} would make, changing nothing. */
+  unorm_q8_f32(w: number, g: number, q: number, s: number, n: number, book: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
+  /** As {@link KernelExports.unorm_q8_f32}, float64 parameters. */
+  unorm_q8_f64(w: number, g: number, q: number, s: number, n: number, book: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
 }
 
 const compiled = new Map<boolean, WebAssembly.Module | null>();
@@ -34,7 +50,7 @@ const compiled = new Map<boolean, WebAssembly.Module | null>();
 /**
  * The compiled kernel module for a shared or an ordinary memory, or null when
  * this runtime cannot compile it (no WebAssembly, no SIMD, or no shared
- * memory). Compiled once per kind; the module is about 3.5 KB.
+ * memory). Compiled once per kind; the module is about 6 KB.
  */
 export function kernelModule(shared: boolean): WebAssembly.Module | null {
   if (!compiled.has(shared)) {

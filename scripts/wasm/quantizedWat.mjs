@@ -1,0 +1,241 @@
+// The source of the WebAssembly kernels for 8-bit (blockwise quantized)
+// momentum state, as a generator of WAT text; kernelsWat.mjs adds them to the
+// kernel module. They mirror `applyQuantized` and `updateNormQuantized` of
+// src/gpu/CpuBackend.ts operation for operation: float32 loads are promoted to
+// float64, everything is computed in float64 in the same order, and a float32
+// parameter is rounded once when stored. So they are bit-identical to the JS
+// loops (WebAssembly float arithmetic is IEEE round-to-nearest, never fused).
+//
+// Exports, with byte addresses into the one imported memory:
+//   update_q8_T(w, g, q, s, n, book, scratch, gs, wd, mu, a, cb, cd, step)
+//       the fused update of one 8-bit layer of n elements, in place: q its
+//       codes (one byte each), s its absmax (one f32 per 256-element block)
+//   unorm_q8_T(w, g, q, s, n, book, gs, wd, mu, a, cb, cd) -> Σu² (f64, in order)
+// `book` is the code book laid out as BOOK below; `scratch` holds 256 f64
+// (one block of new momentum before it is requantized).
+
+/** Elements per absmax block. */
+const BLOCK = 256;
+/**
+ * Byte offsets in the code book block: 256 f32 codes, 256 f64 thresholds, the
+ * 2^15-byte guess table, the zero code (i32). src/wasm/WasmCodeBook.ts writes
+ * the same layout.
+ */
+const BOOK = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 };
+/** The guess table is indexed by the top 15 bits of a float32 pattern. */
+const GUESS_SHIFT = 32 - 15;
+
+const TYPES = {
+  f32: { t: 'f32', size: 4 },
+  f64: { t: 'f64', size: 8 },
+};
+
+/** A parameter or gradient element at `ptr`, as f64. */
+const load = (T, ptr) => (T.t === 'f32' ? `(f64.promote_f32 (f32.load (local.get ${ptr})))` : `(f64.load (local.get ${ptr}))`);
+/** Stores the f64 `x` at `ptr`, rounded once for float32. */
+const store = (T, ptr, x) => (T.t === 'f32' ? `(f32.store (local.get ${ptr}) (f32.demote_f64 ${x}))` : `(f64.store (local.get ${ptr}) ${x})`);
+/** Two elements at `ptr` as an f64x2 (float32 promoted, exactly as f64.promote_f32). */
+const load2 = (T, ptr) => (T.t === 'f32' ? `(f64x2.promote_low_f32x4 (v128.load64_zero (local.get ${ptr})))` : `(v128.load (local.get ${ptr}))`);
+/** Stores the f64x2 `x` as two elements at `ptr`, each rounded once for float32 (as f32.demote_f64). */
+const store2 = (T, ptr, x) => (T.t === 'f32' ? `(v128.store64_lane 0 (local.get ${ptr}) (f32x4.demote_f64x2_zero ${x}))` : `(v128.store (local.get ${ptr}) ${x})`);
+const get = (name) => `(local.get $${name})`;
+/** A coefficient splat into both lanes (set up by `splats`). */
+const vget = (name) => `(local.get $V_${name})`;
+const splats = (names) => names.map((n) => `(local.set $V_${n} (f64x2.splat (local.get $${n})))`).join(' ');
+const splatLocals = (names) => names.map((n) => `(local $V_${n} v128)`).join(' ');
+const inc = (name, by) => `(local.set $${name} (i32.add (local.get $${name}) (i32.const ${by})))`;
+
+const COEFFS = ['gs', 'wd', 'mu', 'a', 'cb', 'cd'];
+const coeffParams = (names) => names.map((n) => `(param $${n} f64)`).join(' ');
+
+/** The code value of the element `offset` bytes past `$c`, as f64. */
+const codeValue = (offset) => `(f64.promote_f32 (f32.load offset=${BOOK.codes} (i32.add (local.get $book) (i32.shl (i32.load8_u offset=${offset} (local.get $c)) (i32.const 2)))))`;
+
+/**
+ * The same for two elements at once, lane by lane (lane-wise f64x2 arithmetic
+ * rounds exactly as the scalar ops): $dv, $bv from $wv.
+ */
+function directionAndBuffer2(T) {
+  const codes = `(f64x2.replace_lane 1 (f64x2.splat ${codeValue(0)}) ${codeValue(1)})`;
+  return `(local.set $dv (f64x2.add (f64x2.mul ${vget('gs')} ${load2(T, '$g')}) (f64x2.mul ${vget('wd')} (local.get $wv))))
+        (local.set $bv (f64x2.add (f64x2.mul ${vget('mu')} (f64x2.mul ${codes} ${vget('scale')})) (f64x2.mul ${vget('a')} (local.get $dv))))`;
+}
+
+/** d = gs·g + wd·w ; b = mu·(code·scale) + a·d, as in CpuBackend (w already in $wi). */
+function directionAndBuffer(T) {
+  const code = codeValue(0);
+  return `(local.set $d (f64.add (f64.mul ${get('gs')} ${load(T, '$g')}) (f64.mul ${get('wd')} ${get('wi')})))
+        (local.set $b (f64.add (f64.mul ${get('mu')} (f64.mul ${code} ${get('scale')})) (f64.mul ${get('a')} ${get('d')})))`;
+}
+
+/**
+ * A loop over the layer's blocks: `$c` walks the codes, `$bend` ends the
+ * block, `$scale` is its absmax (f64); `body` runs once per block and must
+ * leave `$c` at `$bend` and move `$s` on.
+ */
+function blocks(body) {
+  return `(local.set $qend (i32.add (local.get $q) (local.get $n)))
+    (local.set $c (local.get $q))
+    (block $blocks_done (loop $blocks
+      (br_if $blocks_done (i32.ge_u (local.get $c) (local.get $qend)))
+      (local.set $bend (i32.add (local.get $c) (i32.const ${BLOCK})))
+      (local.set $bend (select (local.get $qend) (local.get $bend) (i32.gt_u (local.get $bend) (local.get $qend))))
+      (local.set $scale (f64.promote_f32 (f32.load (local.get $s))))
+      (local.set $V_scale (f64x2.splat (local.get $scale)))
+      ${body}
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (br $blocks)))`;
+}
+
+/** A loop of `$c` up to `$bend`, running `body` for each element and advancing `ptrs` by their byte steps. */
+function elements(label, body, ptrs) {
+  return `(block $${label}_done (loop $${label}
+        (br_if $${label}_done (i32.ge_u (local.get $c) (local.get $bend)))
+        ${body}
+        ${ptrs.map(([p, by]) => inc(p, by)).join(' ')}
+        (br $${label})))`;
+}
+
+/** As {@link elements}, two elements per turn while two remain (the rest is left to a scalar loop). */
+function pairs(label, body, ptrs) {
+  return `(block $${label}_done (loop $${label}
+        (br_if $${label}_done (i32.gt_u (i32.add (local.get $c) (i32.const 2)) (local.get $bend)))
+        ${body}
+        ${ptrs.map(([p, by]) => inc(p, 2 * by)).join(' ')}
+        (br $${label})))`;
+}
+
+/**
+ * `$k` ← the index of the code nearest to `$x` (ties down): the table guess
+ * (`bucket` is the guess-table index, the top bits of float32(x)), then a walk
+ * on the thresholds, as CodeBook.encodeFast.
+ */
+function encode(bucket = `(i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 (local.get $x))) (i32.const ${GUESS_SHIFT}))`) {
+  const threshold = (offset) => `(f64.load offset=${offset} (i32.add (local.get $book) (i32.shl (local.get $k) (i32.const 3))))`;
+  return `(local.set $k (i32.load8_u offset=${BOOK.guess} (i32.add (local.get $book) ${bucket})))
+        (block $up_done (loop $up
+          (br_if $up_done (i32.ge_u (local.get $k) (i32.const 255)))
+          (br_if $up_done (i32.eqz (f64.gt (local.get $x) ${threshold(BOOK.thresholds + 8)})))
+          ${inc('k', 1)}
+          (br $up)))
+        (block $down_done (loop $down
+          (br_if $down_done (i32.eqz (local.get $k)))
+          (br_if $down_done (f64.gt (local.get $x) ${threshold(BOOK.thresholds)}))
+          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+          (br $down)))`;
+}
+
+function updateQ8(T) {
+  // max |b| over the pairs: pmax keeps the old lane unless the new one is
+  // greater (NaN never is), as `if (m > max) max = m`; the max of a set does
+  // not depend on the order it is taken in.
+  const pass1Pairs = pairs(
+    'dequant2',
+    `(local.set $wv ${load2(T, '$w')})
+        ${directionAndBuffer2(T)}
+        (v128.store (local.get $p) (local.get $bv))
+        (local.set $maxv (f64x2.pmax (local.get $maxv) (f64x2.abs (local.get $bv))))
+        ${store2(T, '$w', `(f64x2.sub (local.get $wv) (f64x2.mul ${vget('step')} (f64x2.add (f64x2.mul ${vget('cb')} (local.get $bv)) (f64x2.mul ${vget('cd')} (local.get $dv)))))`)}`,
+    [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
+  );
+  const pass1 = elements(
+    'dequant',
+    `(local.set $wi ${load(T, '$w')})
+        ${directionAndBuffer(T)}
+        (f64.store (local.get $p) (local.get $b))
+        (local.set $m (f64.abs (local.get $b)))
+        (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
+        ${store(T, '$w', `(f64.sub ${get('wi')} (f64.mul ${get('step')} (f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')}))))`)}`,
+    [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
+  );
+  const zeroFill = elements('zero', `(i32.store8 (local.get $c) (local.get $zero))`, [['c', 1]]);
+  // Two quotients per division and both buckets at once (f32x4.demote rounds as
+  // f32.demote_f64); the guess and the walk stay scalar, lane after lane.
+  const lane = (j) => `(local.set $x (f64x2.extract_lane ${j} (local.get $xv)))
+        ${encode(`(i32x4.extract_lane ${j} (local.get $iv))`)}
+        (i32.store8 offset=${j} (local.get $c) (local.get $k))`;
+  const pass2Pairs = pairs(
+    'requant2',
+    `(local.set $xv (f64x2.div (v128.load (local.get $p)) (local.get $nextv)))
+        (local.set $iv (i32x4.shr_u (f32x4.demote_f64x2_zero (local.get $xv)) (i32.const ${GUESS_SHIFT})))
+        ${lane(0)}
+        ${lane(1)}`,
+    [['c', 1], ['p', 8]],
+  );
+  const pass2 = elements(
+    'requant',
+    `(local.set $x (f64.div (f64.load (local.get $p)) (local.get $next)))
+        ${encode()}
+        (i32.store8 (local.get $c) (local.get $k))`,
+    [['c', 1], ['p', 8]],
+  );
+  const body = `(local.set $start (local.get $c))
+      (local.set $max (f64.const 0))
+      (local.set $p (local.get $scratch))
+      (local.set $maxv (v128.const f64x2 0 0))
+      ${pass1Pairs}
+      (local.set $max (f64x2.extract_lane 0 (local.get $maxv)))
+      (local.set $m (f64x2.extract_lane 1 (local.get $maxv)))
+      (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
+      ${pass1}
+      (local.set $next32 (f32.demote_f64 (local.get $max)))
+      (f32.store (local.get $s) (local.get $next32))
+      (local.set $c (local.get $start))
+      (if (f32.eq (local.get $next32) (f32.const 0))
+        (then ${zeroFill})
+        (else
+          (local.set $next (f64.promote_f32 (local.get $next32)))
+          (local.set $nextv (f64x2.splat (local.get $next)))
+          (local.set $p (local.get $scratch))
+          ${pass2Pairs}
+          ${pass2}))`;
+  return `
+  (func (export "update_q8_${T.t}") (param $w i32) (param $g i32) (param $q i32) (param $s i32) (param $n i32) (param $book i32) (param $scratch i32)
+    ${coeffParams([...COEFFS, 'step'])}
+    (local $c i32) (local $qend i32) (local $bend i32) (local $start i32) (local $p i32) (local $k i32) (local $zero i32)
+    (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $m f64) (local $max f64) (local $next32 f32) (local $next f64) (local $x f64)
+    (local $wv v128) (local $dv v128) (local $bv v128) (local $maxv v128) (local $xv v128) (local $iv v128) (local $nextv v128) ${splatLocals([...COEFFS, 'step', 'scale'])}
+    (local.set $zero (i32.load offset=${BOOK.zeroCode} (local.get $book)))
+    ${splats([...COEFFS, 'step'])}
+    ${blocks(body)})`;
+}
+
+function unormQ8(T) {
+  // u² for two elements at once, then added to the sum one lane after the other: the sum stays in order.
+  const pairBody = pairs(
+    'unorm2',
+    `(local.set $wv ${load2(T, '$w')})
+        ${directionAndBuffer2(T)}
+        (local.set $uv (f64x2.add (f64x2.mul ${vget('cb')} (local.get $bv)) (f64x2.mul ${vget('cd')} (local.get $dv))))
+        (local.set $uv (f64x2.mul (local.get $uv) (local.get $uv)))
+        (local.set $uu (f64.add (f64.add (local.get $uu) (f64x2.extract_lane 0 (local.get $uv))) (f64x2.extract_lane 1 (local.get $uv))))`,
+    [['w', T.size], ['g', T.size], ['c', 1]],
+  );
+  const tail = elements(
+    'unorm',
+    `(local.set $wi ${load(T, '$w')})
+        ${directionAndBuffer(T)}
+        (local.set $u (f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')})))
+        (local.set $uu (f64.add (local.get $uu) (f64.mul (local.get $u) (local.get $u))))`,
+    [['w', T.size], ['g', T.size], ['c', 1]],
+  );
+  return `
+  (func (export "unorm_q8_${T.t}") (param $w i32) (param $g i32) (param $q i32) (param $s i32) (param $n i32) (param $book i32)
+    ${coeffParams(COEFFS)} (result f64)
+    (local $c i32) (local $qend i32) (local $bend i32)
+    (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $u f64) (local $uu f64)
+    (local $wv v128) (local $dv v128) (local $bv v128) (local $uv v128) ${splatLocals([...COEFFS, 'scale'])}
+    ${splats(COEFFS)}
+    ${blocks(`${pairBody}
+      ${tail}`)}
+    (local.get $uu))`;
+}
+
+/**
+ * The WAT functions of the 8-bit kernels, for float32 and float64 parameters.
+ *
+ * @returns {string[]}
+ */
+export function quantizedKernels() {
+  return Object.values(TYPES).flatMap((T) => [updateQ8(T), unormQ8(T)]);
+}
