@@ -85,3 +85,4 @@ export * from './util/SeededRandom.js';
 export * from './wasm/WasmBackend.js';
 export * from './wasm/WasmHeap.js';
 export * from './wasm/WasmState.js';
+export * from './wasm/WasmThreadPool.js';

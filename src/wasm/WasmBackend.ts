@@ -6,6 +6,7 @@ import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js'
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
 import { WasmHeap } from './WasmHeap.js';
 import { WasmState } from './WasmState.js';
+import { WasmThreadPool, type WasmThreadOptions } from './WasmThreadPool.js';
 
 /** A staging block for operands that arrive as ordinary vectors. */
 interface Staging {
@@ -41,6 +42,8 @@ export class WasmBackend implements OptimizerBackend {
   private readonly k: KernelExports;
   private readonly staging: [Staging | null, Staging | null] = [null, null];
   private readonly owned = new WeakMap<Float32Array | Float64Array, number>();
+  // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
+  private pool: WasmThreadPool | null = null;
 
   private constructor(heap: WasmHeap, kernels: KernelExports) {
     this.heap = heap;
@@ -67,6 +70,35 @@ export class WasmBackend implements OptimizerBackend {
     }
     return null;
   }
+
+  /**
+   * A WebAssembly backend whose steps also run on worker threads over its
+   * shared memory (see {@link WasmThreadPool}), for zero-copy vectors of at
+   * least `minElements` elements; anything else runs on the calling thread as
+   * in {@link WasmBackend.create}. Falls back to one thread where this runtime
+   * has no worker threads or may not block (a browser's main thread). Null
+   * when WebAssembly SIMD is missing.
+   */
+  static createThreaded(options: WasmThreadOptions = {}): WasmBackend | null {
+    const backend = WasmBackend.create();
+    const module = kernelModule(true);
+    if (backend === null || module === null || !backend.heap.shared) return backend;
+    backend.pool = WasmThreadPool.start(backend.heap, module, backend.k, options);
+    return backend;
+  }
+
+  /** The worker threads of a backend from {@link WasmBackend.createThreaded}, null for none. */
+  get threads(): WasmThreadPool | null {
+    return this.pool;
+  }
+
+  /** Whether this call goes to the worker threads: zero-copy operands, 32-bit state, a long enough plan. */
+  private threaded(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): boolean {
+    return this.pool !== null && this.pool.accepts(plan) && params.length === plan.length
+      && this.heap.addressOf(params.data) !== null && this.heap.addressOf(grads.data) !== null
+      && (state === null || (state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype));
+  }
+  // --- end of worker threads ---
 
   supports(_dtype: NumericType): boolean {
     return true;
@@ -104,6 +136,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
+    if (this.threaded(plan, params, grads, null)) return this.pool!.layerNorms(plan, params.dtype, params.data.byteOffset, grads.data.byteOffset);
     const size = bytesPerElement(params.dtype);
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
@@ -119,6 +152,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
+    if (this.threaded(plan, params, grads, state)) return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, this.stateAddress(state));
     const size = bytesPerElement(params.dtype);
     const buf = this.stateAddress(state);
     const w = this.operand(params, 0);
@@ -135,6 +169,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
+    if (this.threaded(plan, params, grads, state)) return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, this.stateAddress(state));
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const buf = this.stateAddress(state);
@@ -155,6 +190,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   dispose(): void {
+    this.pool?.dispose();
     for (let i = 0; i < 2; i++) {
       const s = this.staging[i];
       if (s !== null) this.heap.release(s.address, s.bytes);
