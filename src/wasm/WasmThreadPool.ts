@@ -93,6 +93,7 @@ export class WasmThreadPool {
   private readonly controlBytes: number;
   private readonly workerList: Worker[];
   private readonly alive: boolean[];
+  private readonly exits: Promise<void>[];
   private readonly stallMs: number;
   private tables: PlanTables | null = null;
   private seq = 0;
@@ -110,6 +111,7 @@ export class WasmThreadPool {
     const url = new URL('./wasmWorker.js', import.meta.url);
     this.workerList = [];
     this.alive = [];
+    this.exits = [];
     for (let i = 0; i < workers; i++) {
       const s = (this.control >>> 2) + HEADER_INTS + SLOT_INTS * i;
       i32[s + S.state] = word(0, PHASE.closed);
@@ -120,6 +122,7 @@ export class WasmThreadPool {
       });
       worker.unref();
       worker.on('error', () => (this.alive[i] = false));
+      this.exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
       worker.on('exit', () => (this.alive[i] = false));
       this.workerList.push(worker);
       this.alive.push(true);
@@ -152,6 +155,11 @@ export class WasmThreadPool {
       if (!pending || Date.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && this.slot(i, S.status) === STATUS.ready);
       await new Promise((r) => setTimeout(r, 5));
     }
+  }
+
+  /** Resolves once every worker thread has exited (after {@link WasmThreadPool.dispose}, or a failure). */
+  async exited(): Promise<void> {
+    await Promise.all(this.exits);
   }
 
   /** Jobs entered by all workers so far: proof that they did work. */
