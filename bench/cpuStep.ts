@@ -17,7 +17,9 @@ import type { BenchSuite } from './suites.js';
  * One LARS step (timm rule, momentum 0.9) on the CPU, for 1M and 25M
  * parameters in ResNet-50-like layers, float32 and float64: the WebAssembly
  * backend with its own vectors (zero-copy) and with ordinary vectors (copied
- * in and out every step), the plain JS backend, and the C reference loop.
+ * in and out every step), the same on 2 threads (calling thread + 1 worker,
+ * {@link WasmBackend.createThreaded}), the plain JS backend, and the C
+ * reference loop (one thread).
  * GB/s counts the bytes a two-pass step must move: pass 1 reads w and g,
  * pass 2 reads w, g, buf and writes w, buf, so 7 elements per parameter.
  */
@@ -36,6 +38,7 @@ async function run(): Promise<void> {
       const cTime = 'path' in c ? runCReference(c.path, dtype, layout.map((t) => t.size), runs, 2) : null;
       if (cTime !== null) rows.push(['C loop (1 thread)', cTime]);
       rows.push(['WASM SIMD, zero-copy', await timeStep(WasmBackend.create()!, layout, n, dtype, runs, true)]);
+      rows.push(['WASM SIMD, 2 threads, zero-copy', await timeStep(WasmBackend.createThreaded({ threads: 2 })!, layout, n, dtype, runs, true)]);
       rows.push(['WASM SIMD, copy in/out', await timeStep(WasmBackend.create()!, layout, n, dtype, runs, false)]);
       rows.push(['JS loops', await timeStep(new CpuBackend(), layout, n, dtype, Math.min(runs, 11), false)]);
       for (const [name, t] of rows) {
@@ -57,6 +60,9 @@ async function timeStep(
   runs: number,
   own: boolean,
 ): Promise<TimingSummary> {
+  if (backend instanceof WasmBackend && backend.threads !== null && !(await backend.threads.ready())) {
+    throw new Error('the worker thread did not start');
+  }
   const opt = new LARSOptimizer(null, presets.timm({ lr: 0.1, momentum: 0.9, weight_decay: 1e-4 }), { layout, backend });
   const w = own ? opt.allocateVector(n, dtype) : Vector.zeros(n, dtype);
   const g = own ? opt.allocateVector(n, dtype) : Vector.zeros(n, dtype);
