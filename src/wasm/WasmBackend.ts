@@ -83,7 +83,7 @@ export class WasmBackend implements OptimizerBackend {
     const backend = WasmBackend.create();
     const module = kernelModule(true);
     if (backend === null || module === null || !backend.heap.shared) return backend;
-    backend.pool = WasmThreadPool.start(backend.heap, module, backend.k, options);
+    backend.pool = WasmThreadPool.start(backend.heap, module, options);
     return backend;
   }
 

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { NumericType } from '../numeric/NumericType.js';
 import type { LayerCoefficients } from '../optimizers/LayerCoefficients.js';
 import type { LayerPlan } from '../optimizers/LayerPlan.js';
-import type { KernelExports } from './kernelModule.js';
+import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
 import { claimChunks, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
 
@@ -17,7 +17,7 @@ export interface WasmThreadOptions {
   readonly minElements?: number;
   /** Elements per chunk, the unit of work a thread claims (rounded up to a multiple of 16). Default 32768. */
   readonly chunkElements?: number;
-  /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 20000. */
+  /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (about 70 µs on the 2-core test machine: enough to catch the next pass of the same step). */
   readonly spin?: number;
   /** A worker that makes no progress inside a job for this long is declared stalled (the step throws). Default 30000 ms. */
   readonly stallMs?: number;
@@ -99,9 +99,9 @@ export class WasmThreadPool {
   private seq = 0;
   private disposed = false;
 
-  private constructor(heap: WasmHeap, kernels: KernelExports, module: WebAssembly.Module, wt: WorkerThreads, workers: number, o: WasmThreadOptions) {
+  private constructor(heap: WasmHeap, module: WebAssembly.Module, wt: WorkerThreads, workers: number, o: WasmThreadOptions) {
     this.heap = heap;
-    this.k = kernels;
+    this.k = instantiateKernels(module, heap.memory);
     this.minElements = o.minElements ?? 262144;
     this.chunkElements = Math.max(16, Math.ceil((o.chunkElements ?? 32768) / 16) * 16);
     this.stallMs = o.stallMs ?? 30000;
@@ -118,7 +118,7 @@ export class WasmThreadPool {
       i32[s + S.current] = -1;
       i32[s + S.failAt] = -1;
       const worker = new wt.Worker(url, {
-        workerData: { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 20000 },
+        workerData: { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 },
       });
       worker.unref();
       worker.on('error', () => (this.alive[i] = false));
@@ -132,14 +132,16 @@ export class WasmThreadPool {
   /**
    * A pool for `heap` (which must be shared), or null when this runtime has
    * no usable threads or `threads` asks for no workers.
+   *
+   * @param module - the kernel module for a shared memory (`kernelModule(true)`).
    */
-  static start(heap: WasmHeap, module: WebAssembly.Module, kernels: KernelExports, options: WasmThreadOptions = {}): WasmThreadPool | null {
+  static start(heap: WasmHeap, module: WebAssembly.Module, options: WasmThreadOptions = {}): WasmThreadPool | null {
     if (!heap.shared) return null;
     const node = nodeThreads();
     if (node === null) return null;
     const threads = options.threads === undefined || options.threads === 'auto' ? node.cores : Math.floor(options.threads);
     if (!(threads >= 2)) return null;
-    return new WasmThreadPool(heap, kernels, module, node.wt, threads - 1, options);
+    return new WasmThreadPool(heap, module, node.wt, threads - 1, options);
   }
 
   /** Workers that can still take work (not failed, exited or disposed). */
