@@ -179,10 +179,15 @@ export class WasmThreadPool {
     return plan.length >= this.minElements && this.workers > 0 && plan.segments.every((s) => s.stateBits === 32);
   }
 
-  /** Test hook: worker 0 throws after completing `pieces` more pieces (as a failing worker would). */
-  failWorkerAfter(pieces: number): void {
+  /**
+   * Test hook: worker 0 fails after completing `pieces` more pieces, by
+   * throwing (as a failing worker would) or, with `hang`, by sleeping inside
+   * the job for about a minute (as a worker stopped from outside would).
+   */
+  failWorkerAfter(pieces: number, hang = false): void {
     const s = (this.control >>> 2) + HEADER_INTS;
     const i32 = viewsOf(this.heap.memory).i32;
+    Atomics.store(i32, s + S.hang, hang ? 1 : 0);
     Atomics.store(i32, s + S.failAt, Atomics.load(i32, s + S.pieces) + pieces);
   }
 

@@ -64,6 +64,8 @@ export const S = {
   failAt: 6,
   /** Pieces completed over the worker's life. */
   pieces: 7,
+  /** Test hook: with 1, the worker sleeps (about a minute) instead of throwing at {@link S.failAt}. */
+  hang: 8,
 } as const;
 
 /** Phases of a worker's handshake word. */

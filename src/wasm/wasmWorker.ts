@@ -61,7 +61,9 @@ function loop(): void {
         () => {
           Atomics.add(i32, s + S.currentDone, 1);
           const total = Atomics.add(i32, s + S.pieces, 1) + 1;
-          if (total === Atomics.load(i32, s + S.failAt)) throw new Error('injected worker failure (test hook)');
+          if (total !== Atomics.load(i32, s + S.failAt)) return;
+          if (Atomics.load(i32, s + S.hang) === 1) Atomics.wait(i32, s + S.hang, 1, 60000);
+          else throw new Error('injected worker failure (test hook)');
         },
       );
       Atomics.store(i32, s + S.current, -1);

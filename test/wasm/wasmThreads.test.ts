@@ -220,6 +220,30 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     b.dispose();
   });
 
+  it('throws when a worker stops making progress inside a step (stallMs), and stops using it', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300 })!;
+    const pool = b.threads!;
+    await pool.ready();
+    const w = filled(b, n, 'float32', 9, 1);
+    const g = filled(b, n, 'float32', 10, 1);
+    pool.failWorkerAfter(2, true);
+    let error: unknown = null;
+    for (let step = 0; step < 200 && error === null; step++) {
+      try {
+        b.applyUpdate(plan, coefficients(plan.segments.length, step), w, g, null);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(String(error)).to.match(/stalled for 300 ms/);
+    expect(pool.workers).to.equal(0);
+    const jobs = pool.workerJobs();
+    b.layerNorms(plan, w, g);
+    expect(pool.workerJobs()).to.equal(jobs);
+    b.dispose();
+    await pool.exited();
+  });
+
   it('steps an optimizer on 25 thousand-element ragged layers like one thread does (float32, momentum, maxUnorm)', async () => {
     const layout = plan.segments.map((s) => ({ name: s.name, size: s.end - s.start, kind: 'weight' as const }));
     // PytorchLARS as bitsandbytes has it: max_unorm > 0, so each step also runs the Σu² pass.
