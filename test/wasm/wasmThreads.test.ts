@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   allocateCoefficients,
   buildLayerPlan,
+  createCpuBackend,
   presets,
   LARSOptimizer,
   WasmBackend,
@@ -162,6 +163,15 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     threaded.applyUpdate(plan, c, ordinary, ordinary, null);
     expect(threaded.threads!.workerJobs()).to.equal(jobs);
     small.dispose();
+  });
+
+  it('is what createCpuBackend gives when asked for threads, and not by default', () => {
+    const plain = createCpuBackend();
+    expect(plain instanceof WasmBackend && plain.threads === null).to.equal(true);
+    const two = createCpuBackend({ threads: 2 });
+    expect(two instanceof WasmBackend && two.threads !== null && two.threads.workers === 1).to.equal(true);
+    plain.dispose();
+    two.dispose();
   });
 
   it('asks for no pool with threads: 1', () => {
