@@ -94,7 +94,7 @@ export class WasmBackend implements OptimizerBackend {
 
   /** Whether this call goes to the worker threads: zero-copy operands, 32-bit state, a long enough plan. */
   private threaded(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): boolean {
-    return this.pool !== null && this.pool.accepts(plan) && params.length === plan.length
+    return this.pool !== null && this.pool.accepts(plan) && params.length === plan.length && grads.length === plan.length
       && this.heap.addressOf(params.data) !== null && this.heap.addressOf(grads.data) !== null
       && (state === null || (state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype));
   }

@@ -180,15 +180,17 @@ export class WasmThreadPool {
   }
 
   /**
-   * Test hook: worker 0 fails after completing `pieces` more pieces, by
-   * throwing (as a failing worker would) or, with `hang`, by sleeping inside
-   * the job for about a minute (as a worker stopped from outside would).
+   * Test hook: worker 0 fails once it has completed `pieces` more pieces, at
+   * the first point after that inside a chunk with pieces left, by throwing
+   * (as a failing worker would) or, with `hang`, by sleeping inside the job
+   * for about a minute (as a worker stopped from outside would).
+   * `null` cancels a failure not yet reached.
    */
-  failWorkerAfter(pieces: number, hang = false): void {
+  failWorkerAfter(pieces: number | null, hang = false): void {
     const s = (this.control >>> 2) + HEADER_INTS;
     const i32 = viewsOf(this.heap.memory).i32;
     Atomics.store(i32, s + S.hang, hang ? 1 : 0);
-    Atomics.store(i32, s + S.failAt, Atomics.load(i32, s + S.pieces) + pieces);
+    Atomics.store(i32, s + S.failAt, pieces === null ? -1 : Atomics.load(i32, s + S.pieces) + pieces);
   }
 
   /** Per-layer [‖w‖², ‖g‖²] as {@link WasmBackend.layerNorms}, with operands at byte addresses `w`, `g`. */

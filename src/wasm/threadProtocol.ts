@@ -60,7 +60,7 @@ export const S = {
   current: 4,
   /** Pieces of {@link S.current} it completed. */
   currentDone: 5,
-  /** Test hook: the worker throws after completing this many pieces in all (−1: never). */
+  /** Test hook: the worker throws once it has completed this many pieces in all, inside a chunk with pieces left (−1: never). */
   failAt: 6,
   /** Pieces completed over the worker's life. */
   pieces: 7,

@@ -58,10 +58,12 @@ function loop(): void {
           Atomics.store(i32, s + S.currentDone, 0);
           Atomics.store(i32, s + S.current, c);
         },
-        () => {
+        (p) => {
           Atomics.add(i32, s + S.currentDone, 1);
           const total = Atomics.add(i32, s + S.pieces, 1) + 1;
-          if (total !== Atomics.load(i32, s + S.failAt)) return;
+          // The test hook strikes inside a chunk: at least failAt pieces done, and pieces of this chunk left.
+          const failAt = Atomics.load(i32, s + S.failAt);
+          if (failAt < 0 || total < failAt || p + 1 >= i32[(i32[h + H.chunks] >>> 2) + i32[s + S.current] + 1]) return;
           if (Atomics.load(i32, s + S.hang) === 1) Atomics.wait(i32, s + S.hang, 1, 60000);
           else throw new Error('injected worker failure (test hook)');
         },

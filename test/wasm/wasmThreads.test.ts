@@ -196,39 +196,43 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     expect(Array.from(b.layerNorms(plan, w, w))).to.deep.equal(Array.from(expected));
   });
 
-  it('finishes a step exactly when a worker fails inside it, then goes on with one thread', async () => {
-    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
-    const pool = b.threads!;
-    await pool.ready();
-    const w1 = filled(b, n, 'float32', 7, 2);
-    const w2 = filled(single, n, 'float32', 7, 2);
-    const s1 = b.createState(plan, 'float32');
-    const s2 = single.createState(plan, 'float32');
-    const g1 = filled(b, n, 'float32', 8, 0.5);
-    const g2 = filled(single, n, 'float32', 8, 0.5);
-    pool.failWorkerAfter(3);
-    let steps = 0;
-    // The worker may be late for a pass (then it does nothing in it): step until it has failed.
-    while (pool.workers > 0 && steps < 200) {
-      const c = coefficients(plan.segments.length, 40 + steps);
+  for (const pass of ['norm', 'update']) {
+    it(`finishes the ${pass} pass exactly when a worker fails inside it, then goes on with one thread`, async () => {
+      const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+      const pool = b.threads!;
+      await pool.ready();
+      const w1 = filled(b, n, 'float32', 7, 2);
+      const w2 = filled(single, n, 'float32', 7, 2);
+      const s1 = b.createState(plan, 'float32');
+      const s2 = single.createState(plan, 'float32');
+      const g1 = filled(b, n, 'float32', 8, 0.5);
+      const g2 = filled(single, n, 'float32', 8, 0.5);
+      let steps = 0;
+      // The worker may be late for a pass (then it does nothing in it): step until it has failed.
+      while (pool.workers > 0 && steps < 200) {
+        pool.failWorkerAfter(pass === 'norm' ? 3 : null);
+        expectSums(plan, b.layerNorms(plan, w1, g1), single.layerNorms(plan, w2, g2), 2);
+        pool.failWorkerAfter(pass === 'update' ? 3 : null);
+        const c = coefficients(plan.segments.length, 40 + steps);
+        b.applyUpdate(plan, c, w1, g1, s1);
+        single.applyUpdate(plan, c, w2, g2, s2);
+        steps++;
+        expect(differences(w1.data, w2.data), `parameters that differ after step ${steps}`).to.deep.equal([]);
+      }
+      expect(pool.workers, 'the worker failed within 200 steps').to.equal(0);
+      const jobs = pool.workerJobs();
+      const c = coefficients(plan.segments.length, 7);
       b.applyUpdate(plan, c, w1, g1, s1);
       single.applyUpdate(plan, c, w2, g2, s2);
-      steps++;
-      expect(differences(w1.data, w2.data), `parameters that differ after step ${steps}`).to.deep.equal([]);
-    }
-    expect(pool.workers, 'the worker failed within 200 steps').to.equal(0);
-    const jobs = pool.workerJobs();
-    const c = coefficients(plan.segments.length, 7);
-    b.applyUpdate(plan, c, w1, g1, s1);
-    single.applyUpdate(plan, c, w2, g2, s2);
-    expect(differences(w1.data, w2.data)).to.deep.equal([]);
-    expect(pool.workerJobs()).to.equal(jobs);
-    const b1 = s1.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
-    const b2 = s2.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
-    expect(differences(b1, b2)).to.deep.equal([]);
-    s2.dispose();
-    b.dispose();
-  });
+      expect(differences(w1.data, w2.data)).to.deep.equal([]);
+      expect(pool.workerJobs()).to.equal(jobs);
+      const b1 = s1.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      const b2 = s2.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      expect(differences(b1, b2)).to.deep.equal([]);
+      s2.dispose();
+      b.dispose();
+    });
+  }
 
   it('throws when a worker stops making progress inside a step (stallMs), and stops using it', async () => {
     const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300 })!;
