@@ -70,7 +70,8 @@ function nodeThreads(): { wt: WorkerThreads; cores: number } | null {
  * any thread count and schedule, and bit-identical to one thread for a layer
  * that lies inside one chunk; for a layer of n elements cut into pieces, both
  * are float64 sums of the same n non-negative terms, so they differ by at
- * most 2n·2⁻⁵³ relative.
+ * most 2n·2⁻⁵³ relative. Whole optimizer steps therefore differ from one
+ * thread only through trust ratios computed from such norms (last bits).
  *
  * Failures: a worker that throws (a bug, a trap) records how far it got in its
  * chunk, piece by piece (a kernel call on a piece is all-or-nothing unless it
