@@ -21,6 +21,12 @@ export interface WasmThreadOptions {
   readonly spin?: number;
   /** A worker that makes no progress inside a job for this long is declared stalled (the step throws). Default 30000 ms. */
   readonly stallMs?: number;
+  /**
+   * For tests: the calling thread waits (up to 1 s) for every worker to enter
+   * each pass before it claims chunks itself, so that workers take part even
+   * in tiny passes. Slower; default false.
+   */
+  readonly awaitWorkers?: boolean;
 }
 
 /** The piece and chunk tables of one plan, in WebAssembly memory. */
@@ -96,6 +102,7 @@ export class WasmThreadPool {
   private readonly alive: boolean[];
   private readonly exits: Promise<void>[];
   private readonly stallMs: number;
+  private readonly awaitWorkers: boolean;
   private tables: PlanTables | null = null;
   private seq = 0;
   private disposed = false;
@@ -106,6 +113,7 @@ export class WasmThreadPool {
     this.minElements = o.minElements ?? 262144;
     this.chunkElements = Math.max(16, Math.ceil((o.chunkElements ?? 32768) / 16) * 16);
     this.stallMs = o.stallMs ?? 30000;
+    this.awaitWorkers = o.awaitWorkers ?? false;
     this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
     this.control = heap.allocate(this.controlBytes);
     const i32 = viewsOf(heap.memory).i32;
@@ -272,6 +280,14 @@ export class WasmThreadPool {
       Atomics.store(i32, s + S.state, word(this.seq, PHASE.open));
       Atomics.notify(i32, s + S.state);
       posted.push(i);
+    }
+    if (this.awaitWorkers) {
+      const open = word(this.seq, PHASE.open);
+      const until = Date.now() + 1000;
+      for (const i of posted) {
+        const s = h + HEADER_INTS + SLOT_INTS * i;
+        while (Atomics.load(i32, s + S.state) === open && Date.now() < until) Atomics.wait(i32, s + S.state, open, 10);
+      }
     }
     claimChunks(this.k, v, this.control);
     for (const i of posted) this.settle(i, v);

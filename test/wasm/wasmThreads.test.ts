@@ -97,7 +97,8 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
   let single: WasmBackend;
 
   before(async () => {
-    threaded = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+    // awaitWorkers: the worker enters every pass, so each test below mixes its chunks with the caller's.
+    threaded = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, awaitWorkers: true })!;
     single = WasmBackend.create()!;
     expect(threaded.threads, 'a worker pool (Node has worker_threads)').to.not.equal(null);
     expect(await threaded.threads!.ready()).to.equal(true);
@@ -108,43 +109,55 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     single.dispose();
   });
 
+  /** Four steps of every pass on `threaded` and on one thread: update and state bit for bit, norms to the bound. */
+  function compareSteps(backend: WasmBackend, dtype: NumericType, momentum: boolean): void {
+    const w1 = filled(backend, n, dtype, 1, 3);
+    const w2 = filled(single, n, dtype, 1, 3);
+    const s1: BackendState | null = momentum ? backend.createState(plan, dtype) : null;
+    const s2: BackendState | null = momentum ? single.createState(plan, dtype) : null;
+    for (let step = 0; step < 4; step++) {
+      const g1 = filled(backend, n, dtype, 10 + step, 0.5);
+      const g2 = filled(single, n, dtype, 10 + step, 0.5);
+      expectSums(plan, backend.layerNorms(plan, w1, g1), single.layerNorms(plan, w2, g2), 2);
+      const c = coefficients(plan.segments.length, 20 + step);
+      expectSums(plan, backend.updateNorms(plan, c, w1, g1, s1), single.updateNorms(plan, c, w2, g2, s2), 1);
+      backend.applyUpdate(plan, c, w1, g1, s1);
+      single.applyUpdate(plan, c, w2, g2, s2);
+      expect(differences(w1.data, w2.data), 'parameters that differ').to.deep.equal([]);
+      backend.releaseVector(g1);
+      single.releaseVector(g2);
+    }
+    if (momentum) {
+      const b1 = s1!.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      const b2 = s2!.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      expect(differences(b1, b2), 'momentum entries that differ').to.deep.equal([]);
+    }
+    s1?.dispose();
+    s2?.dispose();
+    backend.releaseVector(w1);
+    single.releaseVector(w2);
+  }
+
   for (const dtype of ['float32', 'float64'] as NumericType[]) {
     for (const momentum of [true, false]) {
       it(`matches one thread over 4 steps (${dtype}, ${momentum ? 'with' : 'without'} momentum): update and state bit for bit, norms to 2n·2⁻⁵³`, () => {
         const pool = threaded.threads!;
         const jobsBefore = pool.workerJobs();
         const piecesBefore = pool.workerPieces();
-        const w1 = filled(threaded, n, dtype, 1, 3);
-        const w2 = filled(single, n, dtype, 1, 3);
-        const s1: BackendState | null = momentum ? threaded.createState(plan, dtype) : null;
-        const s2: BackendState | null = momentum ? single.createState(plan, dtype) : null;
-        for (let step = 0; step < 4; step++) {
-          const g1 = filled(threaded, n, dtype, 10 + step, 0.5);
-          const g2 = filled(single, n, dtype, 10 + step, 0.5);
-          expectSums(plan, threaded.layerNorms(plan, w1, g1), single.layerNorms(plan, w2, g2), 2);
-          const c = coefficients(plan.segments.length, 20 + step);
-          expectSums(plan, threaded.updateNorms(plan, c, w1, g1, s1), single.updateNorms(plan, c, w2, g2, s2), 1);
-          threaded.applyUpdate(plan, c, w1, g1, s1);
-          single.applyUpdate(plan, c, w2, g2, s2);
-          expect(differences(w1.data, w2.data), 'parameters that differ').to.deep.equal([]);
-          threaded.releaseVector(g1);
-          single.releaseVector(g2);
-        }
-        if (momentum) {
-          const b1 = s1!.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
-          const b2 = s2!.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
-          expect(differences(b1, b2), 'momentum entries that differ').to.deep.equal([]);
-        }
-        // 12 passes posted; the worker sleeps, spins or is late, but it must have entered some and done pieces.
-        expect(pool.workerJobs()).to.be.greaterThan(jobsBefore);
+        compareSteps(threaded, dtype, momentum);
+        // 12 passes posted, each awaited: the worker entered every one.
+        expect(pool.workerJobs()).to.equal(jobsBefore + 12);
         expect(pool.workerPieces()).to.be.greaterThan(piecesBefore);
-        s1?.dispose();
-        s2?.dispose();
-        threaded.releaseVector(w1);
-        single.releaseVector(w2);
       });
     }
   }
+
+  it('matches one thread on the real schedule too (no awaitWorkers: the worker joins when it wakes)', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+    await b.threads!.ready();
+    for (const dtype of ['float32', 'float64'] as NumericType[]) compareSteps(b, dtype, true);
+    b.dispose();
+  });
 
   it('stays on the calling thread below minElements and for vectors outside its memory', async () => {
     const small = WasmBackend.createThreaded({ threads: 2, minElements: n + 1, chunkElements: CHUNK })!;
@@ -290,19 +303,16 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
 
 describe('golden replay on the threaded WebAssembly backend (float64, threshold 0, 16-element chunks)', function () {
   this.timeout(20000);
-  // The golden runs are tiny: the calling thread often claims every chunk before the
-  // worker wakes. Over all runs, though, the worker must have entered some passes.
-  let workerJobs = 0;
-  after(() => expect(workerJobs, 'passes the worker entered over all golden runs').to.be.greaterThan(0));
   for (const { peer, run } of okRuns()) {
     it(`${run.id} matches params_after at every step to 1e-12`, async () => {
-      const backend = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: 16 })!;
+      // The golden runs are tiny: without awaitWorkers the caller would often finish a pass before the worker wakes.
+      const backend = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: 16, awaitWorkers: true })!;
       const pool = backend.threads!;
       await pool.ready();
       const { maxAbs: err } = replayRun(peer, run, 'float64', backend, true);
       expect(err).to.be.at.most(1e-12);
       expect(pool.workers, 'disposed with the optimizer').to.equal(0);
-      workerJobs += pool.workerJobs();
+      expect(pool.workerJobs(), 'passes the worker entered').to.be.greaterThan(0);
     });
   }
 });
