@@ -29,8 +29,10 @@ interface Contender {
  * One LARS step (timm rule, momentum 0.9) on the CPU, for 1M and 25M
  * parameters in ResNet-50-like layers, float32 and float64: the WebAssembly
  * backend with its own vectors (zero-copy) and with ordinary vectors (copied
- * in and out every step), the plain JS backend, and the C reference loop
- * (strict IEEE, and with gcc's default FMA contraction for comparison).
+ * in and out every step), the zero-copy case on 2 threads (calling thread +
+ * 1 worker, {@link WasmBackend.createThreaded}), the plain JS backend, and the
+ * C reference loop on one thread (strict IEEE, and with gcc's default FMA
+ * contraction for comparison).
  *
  * The implementations take turns over {@link ROUNDS} rounds and the medians
  * pool every round, so the ratio to C compares samples taken side by side.
@@ -54,6 +56,9 @@ async function run(): Promise<void> {
       if ('path' in strict) contenders.push(cContender('C loop (1 thread, strict IEEE)', strict.path, dtype, sizes, true));
       if ('path' in contracted) contenders.push(cContender('C loop (1 thread, FMA contraction)', contracted.path, dtype, sizes, false));
       contenders.push(stepContender('WASM SIMD, zero-copy', WasmBackend.create()!, layout, n, dtype, true));
+      const threaded = WasmBackend.createThreaded({ threads: 2 })!;
+      if (threaded.threads === null || !(await threaded.threads.ready())) throw new Error('the worker thread did not start');
+      contenders.push(stepContender('WASM SIMD, 2 threads, zero-copy', threaded, layout, n, dtype, true));
       contenders.push(stepContender('WASM SIMD, copy in/out', WasmBackend.create()!, layout, n, dtype, false));
       contenders.push(stepContender('JS loops', new CpuBackend(), layout, n, dtype, false));
       const samples = contenders.map((): number[] => []);

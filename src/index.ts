@@ -92,3 +92,4 @@ export * from './wasm/WasmHeap.js';
 export * from './wasm/WasmState.js';
 export * from './wasm/WasmQuantizedState.js';
 export * from './wasm/WasmCodeBook.js';
+export * from './wasm/WasmThreadPool.js';

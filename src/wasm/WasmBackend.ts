@@ -8,6 +8,7 @@ import { WasmCodeBook } from './WasmCodeBook.js';
 import { WasmHeap } from './WasmHeap.js';
 import { WasmQuantizedState } from './WasmQuantizedState.js';
 import { WasmState } from './WasmState.js';
+import { WasmThreadPool, type WasmThreadOptions } from './WasmThreadPool.js';
 
 /** A staging block for operands that arrive as ordinary vectors. */
 interface Staging {
@@ -59,6 +60,8 @@ export class WasmBackend implements OptimizerBackend {
   private readonly staging: [Staging | null, Staging | null] = [null, null];
   private readonly owned = new WeakMap<Float32Array | Float64Array, number>();
   private book: WasmCodeBook | null = null;
+  // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
+  private pool: WasmThreadPool | null = null;
 
   private constructor(heap: WasmHeap, kernels: KernelExports) {
     this.heap = heap;
@@ -85,6 +88,35 @@ export class WasmBackend implements OptimizerBackend {
     }
     return null;
   }
+
+  /**
+   * A WebAssembly backend whose steps also run on worker threads over its
+   * shared memory (see {@link WasmThreadPool}), for zero-copy vectors of at
+   * least `minElements` elements; anything else runs on the calling thread as
+   * in {@link WasmBackend.create}. Falls back to one thread where this runtime
+   * has no worker threads or may not block (a browser's main thread). Null
+   * when WebAssembly SIMD is missing.
+   */
+  static createThreaded(options: WasmThreadOptions = {}): WasmBackend | null {
+    const backend = WasmBackend.create();
+    const module = kernelModule(true);
+    if (backend === null || module === null || !backend.heap.shared) return backend;
+    backend.pool = WasmThreadPool.start(backend.heap, module, options);
+    return backend;
+  }
+
+  /** The worker threads of a backend from {@link WasmBackend.createThreaded}, null for none. */
+  get threads(): WasmThreadPool | null {
+    return this.pool;
+  }
+
+  /** Whether this call goes to the worker threads: zero-copy operands, 32-bit state, a long enough plan. */
+  private threaded(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): boolean {
+    return this.pool !== null && this.pool.accepts(plan) && params.length === plan.length && grads.length === plan.length
+      && this.heap.addressOf(params.data) !== null && this.heap.addressOf(grads.data) !== null
+      && (state === null || (state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype));
+  }
+  // --- end of worker threads ---
 
   supports(_dtype: NumericType): boolean {
     return true;
@@ -133,6 +165,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
+    if (this.threaded(plan, params, grads, null)) return this.pool!.layerNorms(plan, params.dtype, params.data.byteOffset, grads.data.byteOffset);
     const size = bytesPerElement(params.dtype);
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
@@ -148,6 +181,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
+    if (this.threaded(plan, params, grads, state)) return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
@@ -171,6 +205,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
+    if (this.threaded(plan, params, grads, state)) return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
@@ -199,6 +234,7 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   dispose(): void {
+    this.pool?.dispose();
     for (let i = 0; i < 2; i++) {
       const s = this.staging[i];
       if (s !== null) this.heap.release(s.address, s.bytes);

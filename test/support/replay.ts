@@ -20,7 +20,8 @@ export function okRuns(): { peer: string; run: GoldenRun }[] {
 
 /**
  * Replays one golden run through its preset with one layer per tensor, in the
- * given numeric type on the given backend, and returns the largest absolute
+ * given numeric type on the given backend (with `backendVectors`, on vectors
+ * from the optimizer's `allocateVector`), and returns the largest absolute
  * and per-layer relative error over all steps.
  */
 export function replayRun(
@@ -28,17 +29,26 @@ export function replayRun(
   run: GoldenRun,
   dtype: 'float32' | 'float64',
   backend: OptimizerBackend,
+  backendVectors = false,
 ): { maxAbs: number; maxRel: number } {
   const preset = PRESET_FOR_PEER[peer];
   expect(preset, `no preset for peer ${peer}`).to.be.a('function');
   const s = loadSetups()[run.setup];
   const layout = s.layers.map((l) => ({ name: l.name, size: l.init.length, kind: 'weight' as const }));
   const opt = new LARSOptimizer(null, preset(run.kwargs), { backend, layout });
-  const w = Vector.from(s.layers.flatMap((l) => l.init), dtype);
+  // With backendVectors, w and g come from the optimizer (zero-copy on the WebAssembly backend).
+  const w = backendVectors ? opt.allocateVector(layout.reduce((a, l) => a + l.size, 0), dtype) : Vector.from(s.layers.flatMap((l) => l.init), dtype);
+  if (backendVectors) w.data.set(s.layers.flatMap((l) => l.init));
+  const g = backendVectors ? opt.allocateVector(w.length, dtype) : null;
+  const place = (values: number[]): Vector<'float32' | 'float64'> => {
+    if (g === null) return Vector.from(values, dtype);
+    g.data.set(values);
+    return g;
+  };
   let maxAbs = 0;
   let maxRel = 0;
   for (let step = 0; step < s.steps; step++) {
-    opt.step(w, Vector.from(s.layers.flatMap((l) => l.grads[step]), dtype));
+    opt.step(w, place(s.layers.flatMap((l) => l.grads[step])));
     let offset = 0;
     run.layers.forEach((layer) => {
       const expected = flatten(layer.params_after[step]);

@@ -1,0 +1,187 @@
+// The shared-memory protocol between the main thread and the kernel worker
+// threads of WasmThreadPool, and the chunk loop both sides run. No Node
+// imports here: the main-thread side is loaded in every runtime.
+//
+// A job is one pass (norms, Σu², or the update) over a plan that is cut into
+// fixed chunks of elements; each chunk is a run of "pieces", the intersections
+// of the chunk with the layers. Threads claim chunks with an atomic counter
+// (so a late or slow thread simply takes fewer), and each piece writes its
+// partial result to its own slot, which the main thread adds per layer in
+// piece order: the results do not depend on which thread took which chunk.
+//
+// The control block lives in the WebAssembly memory (an Int32 array at a
+// 64-byte aligned address): a job header, then one slot per worker.
+import type { KernelExports } from './kernelModule.js';
+
+/** Job header fields (Int32 indices from the control block's start). */
+export const H = {
+  /** Next chunk to claim (Atomics.add). */
+  next: 0,
+  /** The pass: one of {@link OP}. */
+  op: 1,
+  /** 1 for float64 data, 0 for float32. */
+  f64: 2,
+  /** Byte address of the parameters. */
+  w: 3,
+  /** Byte address of the gradient. */
+  g: 4,
+  /** Byte address of the momentum buffer (0: none). */
+  b: 5,
+  /** Byte address of the piece table: Int32 triples (layer, start, end). */
+  pieces: 6,
+  /** Byte address of the chunk table: Int32, first piece of each chunk, chunkCount + 1 entries. */
+  chunks: 7,
+  /** Number of chunks. */
+  chunkCount: 8,
+  /** Byte address of the coefficients: 7 float64 per layer (gs, wd, mu, a, cb, cd, step). */
+  coeffs: 9,
+  /** Byte address of the results: 2 float64 per piece. */
+  results: 10,
+  /** Set to 1 to make every worker leave its loop. */
+  stop: 11,
+} as const;
+
+/** Int32 fields before the first worker slot. */
+export const HEADER_INTS = 16;
+/** Int32 fields per worker slot: one 64-byte cache line each, so workers do not share lines. */
+export const SLOT_INTS = 16;
+
+/** Worker slot fields (Int32 indices from the slot's start). */
+export const S = {
+  /** The job handshake word: `seq << 3 | phase` (see {@link PHASE}). */
+  state: 0,
+  /** {@link STATUS} of the worker. */
+  status: 1,
+  /** Jobs the worker entered (proof that it works). */
+  jobs: 2,
+  /** Chunks the worker completed, over its life. */
+  chunks: 3,
+  /** The chunk the worker is on, −1 for none. */
+  current: 4,
+  /** Pieces of {@link S.current} it completed. */
+  currentDone: 5,
+  /** Test hook: the worker throws once it has completed this many pieces in all, inside a chunk with pieces left (−1: never). */
+  failAt: 6,
+  /** Pieces completed over the worker's life. */
+  pieces: 7,
+  /** Test hook: with 1, the worker sleeps (about a minute) instead of throwing at {@link S.failAt}. */
+  hang: 8,
+} as const;
+
+/** Phases of a worker's handshake word. */
+export const PHASE = {
+  /** A job is posted; the worker may enter it. */
+  open: 0,
+  /** The worker entered the job (compare-exchange from open). */
+  busy: 1,
+  /** The worker finished its part of the job. */
+  done: 2,
+  /** The main thread closed the job before the worker entered it. */
+  closed: 3,
+  /** The worker failed inside the job; see {@link S.current} / {@link S.currentDone}. */
+  failed: 4,
+} as const;
+
+/** Worker status values. */
+export const STATUS = { starting: 0, ready: 1, failed: 2, stopped: 3 } as const;
+
+/** The pass a job runs. */
+export const OP = { norms: 0, unorm: 1, update: 2, updateNoBuf: 3 } as const;
+
+/** Packs a job sequence number and a phase into a handshake word. */
+export function word(seq: number, phase: number): number {
+  return ((seq & 0x0fffffff) << 3) | phase;
+}
+
+/** The phase of a handshake word. */
+export function phaseOf(w: number): number {
+  return w & 7;
+}
+
+/** Views of the memory as it is now (a shared memory's buffer grows, so views are made per job). */
+export interface MemoryViews {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+}
+
+/** Int32 and Float64 views over the whole memory. */
+export function viewsOf(memory: WebAssembly.Memory): MemoryViews {
+  const buffer = memory.buffer;
+  return { i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
+}
+
+/**
+ * Runs pieces `[from, to)` of the current job: calls the kernel on each and
+ * stores its result in the piece's slot. `after(p)` runs after each piece.
+ *
+ * @param ctl - the control block's byte address.
+ */
+export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: number, to: number, after?: (piece: number) => void): void {
+  const h = ctl >>> 2;
+  const i32 = v.i32;
+  const f64 = v.f64;
+  const op = i32[h + H.op];
+  const wide = i32[h + H.f64] === 1;
+  const size = wide ? 8 : 4;
+  const w = i32[h + H.w];
+  const g = i32[h + H.g];
+  const b = i32[h + H.b];
+  const pieces = i32[h + H.pieces] >>> 2;
+  const coeffs = i32[h + H.coeffs] >>> 3;
+  const results = i32[h + H.results] >>> 0;
+  const norms = wide ? k.norms_f64 : k.norms_f32;
+  const unorm = wide ? k.unorm_f64 : k.unorm_f32;
+  const update = wide ? k.update_f64 : k.update_f32;
+  const updateMomentum = wide ? k.update_momentum_f64 : k.update_momentum_f32;
+  const updateNoBuf = wide ? k.update_nobuf_f64 : k.update_nobuf_f32;
+  for (let p = from; p < to; p++) {
+    const layer = i32[pieces + 3 * p];
+    const start = i32[pieces + 3 * p + 1];
+    const n = i32[pieces + 3 * p + 2] - start;
+    const o = start * size;
+    const c = coeffs + 7 * layer;
+    switch (op) {
+      case OP.norms:
+        norms(w + o, g + o, n, results + 16 * p);
+        break;
+      case OP.unorm:
+        f64[(results >>> 3) + 2 * p] = unorm(w + o, g + o, b === 0 ? 0 : b + o, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5]);
+        break;
+      case OP.update:
+        // Plain momentum (fromBuffer 1, fromDirection 0) takes the shortcut kernel, as on one thread.
+        if (f64[c + 4] === 1 && f64[c + 5] === 0) updateMomentum(w + o, g + o, b + o, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 6]);
+        else update(w + o, g + o, b + o, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5], f64[c + 6]);
+        break;
+      default:
+        updateNoBuf(w + o, g + o, n, f64[c], f64[c + 1], f64[c + 5], f64[c + 6]);
+    }
+    after?.(p);
+  }
+}
+
+/**
+ * Claims chunks of the current job until none is left and runs each.
+ * `begin(c)` runs after a claim, before the chunk's first piece.
+ *
+ * @returns the number of chunks this thread ran.
+ */
+export function claimChunks(
+  k: KernelExports,
+  v: MemoryViews,
+  ctl: number,
+  begin?: (chunk: number) => void,
+  after?: (piece: number) => void,
+): number {
+  const h = ctl >>> 2;
+  const i32 = v.i32;
+  const count = i32[h + H.chunkCount];
+  const table = i32[h + H.chunks] >>> 2;
+  let ran = 0;
+  for (;;) {
+    const c = Atomics.add(i32, h + H.next, 1);
+    if (c >= count) return ran;
+    begin?.(c);
+    runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
+    ran++;
+  }
+}

@@ -1,0 +1,318 @@
+import { expect } from 'chai';
+import {
+  allocateCoefficients,
+  buildLayerPlan,
+  createCpuBackend,
+  presets,
+  LARSOptimizer,
+  WasmBackend,
+  type BackendState,
+  type LayerCoefficients,
+  type LayerPlan,
+  type NumericType,
+  type Vector,
+} from '../../src/index.js';
+import { fillRandom, uniform } from '../support/random.js';
+import { okRuns, replayRun } from '../support/replay.js';
+
+const CHUNK = 4096;
+
+/** Deterministic values in [-1, 1). */
+function createRandom(seed: number): () => number {
+  const u = uniform(seed);
+  return () => 2 * u() - 1;
+}
+
+/** One big layer, many small ragged ones (some of 1 element), a few mid-sized: most straddle chunk boundaries. */
+function raggedPlan(): LayerPlan {
+  const rand = createRandom(99);
+  const sizes = [7, 1, 150_001, 1];
+  for (let i = 0; i < 40; i++) sizes.push(1 + Math.floor(Math.abs(rand()) * 3000));
+  sizes.push(20_011, 3, 9_999, 1);
+  const ends: number[] = [];
+  let total = 0;
+  for (const s of sizes) ends.push((total += s));
+  return buildLayerPlan(total, {
+    layerBoundaries: ends.slice(0, -1),
+    skipLARSLayers: null,
+    excludeBiasFromLARS: false,
+    optimBits: 32,
+    min8bitSize: 4096,
+  });
+}
+
+function coefficients(layers: number, seed: number): LayerCoefficients {
+  const rand = createRandom(seed);
+  const c = allocateCoefficients(layers);
+  for (let l = 0; l < layers; l++) {
+    c.gradScale[l] = 1 + 0.1 * rand();
+    c.decay[l] = 1e-3 * Math.abs(rand());
+    c.bufferMomentum[l] = 0.9 + 0.05 * rand();
+    c.bufferGain[l] = 1 - 0.1 * Math.abs(rand());
+    c.fromBuffer[l] = 1 + 0.2 * rand();
+    c.fromDirection[l] = 0.3 * rand();
+    c.stepScale[l] = 0.1 * Math.abs(rand());
+  }
+  return c;
+}
+
+/** A vector in `backend`'s memory holding `seed`'s values in [-scale, scale). */
+function filled(backend: WasmBackend, n: number, dtype: NumericType, seed: number, scale: number): Vector {
+  const v = backend.allocateVector(n, dtype);
+  fillRandom(v.data, seed, scale);
+  return v;
+}
+
+/** Indices where two arrays differ bitwise (NaN-safe via Object.is), at most 5. */
+function differences(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length && out.length < 5; i++) if (!Object.is(a[i], b[i])) out.push(i);
+  return out;
+}
+
+/** Whether layer `s` lies inside one chunk (so the threaded sum is the single-thread kernel call exactly). */
+const insideOneChunk = (s: { start: number; end: number }) => s.end - s.start <= 1 || Math.floor(s.start / CHUNK) === Math.floor((s.end - 1) / CHUNK);
+
+/** Checks threaded per-layer sums against single-thread ones: exact inside a chunk, else within 2n·2⁻⁵³ relative. */
+function expectSums(plan: LayerPlan, threaded: Float64Array, single: Float64Array, perLayer: number): void {
+  let straddling = 0;
+  for (const s of plan.segments) {
+    const n = s.end - s.start;
+    for (let j = 0; j < perLayer; j++) {
+      const a = threaded[perLayer * s.index + j];
+      const b = single[perLayer * s.index + j];
+      if (insideOneChunk(s)) expect(a, `layer ${s.index}`).to.equal(b);
+      else expect(Math.abs(a - b), `layer ${s.index} (${n} elements)`).to.be.at.most(2 * n * 2 ** -53 * b);
+    }
+    if (!insideOneChunk(s)) straddling++;
+  }
+  expect(straddling, 'layers cut by chunk boundaries').to.be.greaterThan(3);
+}
+
+describe('WasmBackend on worker threads (createThreaded)', function () {
+  this.timeout(20000);
+  const plan = raggedPlan();
+  const n = plan.length;
+  let threaded: WasmBackend;
+  let single: WasmBackend;
+
+  before(async () => {
+    // awaitWorkers: the worker enters every pass, so each test below mixes its chunks with the caller's.
+    threaded = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, awaitWorkers: true })!;
+    single = WasmBackend.create()!;
+    expect(threaded.threads, 'a worker pool (Node has worker_threads)').to.not.equal(null);
+    expect(await threaded.threads!.ready()).to.equal(true);
+  });
+
+  after(() => {
+    threaded.dispose();
+    single.dispose();
+  });
+
+  /** Four steps of every pass on `threaded` and on one thread: update and state bit for bit, norms to the bound. */
+  function compareSteps(backend: WasmBackend, dtype: NumericType, momentum: boolean): void {
+    const w1 = filled(backend, n, dtype, 1, 3);
+    const w2 = filled(single, n, dtype, 1, 3);
+    const s1: BackendState | null = momentum ? backend.createState(plan, dtype) : null;
+    const s2: BackendState | null = momentum ? single.createState(plan, dtype) : null;
+    for (let step = 0; step < 4; step++) {
+      const g1 = filled(backend, n, dtype, 10 + step, 0.5);
+      const g2 = filled(single, n, dtype, 10 + step, 0.5);
+      expectSums(plan, backend.layerNorms(plan, w1, g1), single.layerNorms(plan, w2, g2), 2);
+      const c = coefficients(plan.segments.length, 20 + step);
+      expectSums(plan, backend.updateNorms(plan, c, w1, g1, s1), single.updateNorms(plan, c, w2, g2, s2), 1);
+      backend.applyUpdate(plan, c, w1, g1, s1);
+      single.applyUpdate(plan, c, w2, g2, s2);
+      expect(differences(w1.data, w2.data), 'parameters that differ').to.deep.equal([]);
+      backend.releaseVector(g1);
+      single.releaseVector(g2);
+    }
+    if (momentum) {
+      const b1 = s1!.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      const b2 = s2!.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      expect(differences(b1, b2), 'momentum entries that differ').to.deep.equal([]);
+    }
+    s1?.dispose();
+    s2?.dispose();
+    backend.releaseVector(w1);
+    single.releaseVector(w2);
+  }
+
+  for (const dtype of ['float32', 'float64'] as NumericType[]) {
+    for (const momentum of [true, false]) {
+      it(`matches one thread over 4 steps (${dtype}, ${momentum ? 'with' : 'without'} momentum): update and state bit for bit, norms to 2n·2⁻⁵³`, () => {
+        const pool = threaded.threads!;
+        const jobsBefore = pool.workerJobs();
+        const piecesBefore = pool.workerPieces();
+        compareSteps(threaded, dtype, momentum);
+        // 12 passes posted, each awaited: the worker entered every one.
+        expect(pool.workerJobs()).to.equal(jobsBefore + 12);
+        expect(pool.workerPieces()).to.be.greaterThan(piecesBefore);
+      });
+    }
+  }
+
+  it('matches one thread on the real schedule too (no awaitWorkers: the worker joins when it wakes)', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+    await b.threads!.ready();
+    for (const dtype of ['float32', 'float64'] as NumericType[]) compareSteps(b, dtype, true);
+    b.dispose();
+  });
+
+  it('stays on the calling thread below minElements and for vectors outside its memory', async () => {
+    const small = WasmBackend.createThreaded({ threads: 2, minElements: n + 1, chunkElements: CHUNK })!;
+    await small.threads!.ready();
+    expect(small.threads!.accepts(plan)).to.equal(false);
+    const w = filled(small, n, 'float32', 3, 1);
+    const g = filled(small, n, 'float32', 4, 1);
+    const c = coefficients(plan.segments.length, 5);
+    small.layerNorms(plan, w, g);
+    small.applyUpdate(plan, c, w, g, null);
+    expect(small.threads!.workerJobs()).to.equal(0);
+
+    const jobs = threaded.threads!.workerJobs();
+    const ordinary = filled(single, n, 'float32', 3, 1);
+    threaded.layerNorms(plan, ordinary, ordinary);
+    threaded.applyUpdate(plan, c, ordinary, ordinary, null);
+    expect(threaded.threads!.workerJobs()).to.equal(jobs);
+    small.dispose();
+  });
+
+  it('is what createCpuBackend gives when asked for threads, and not by default', () => {
+    const plain = createCpuBackend();
+    expect(plain instanceof WasmBackend && plain.threads === null).to.equal(true);
+    const two = createCpuBackend({ threads: 2 });
+    expect(two instanceof WasmBackend && two.threads !== null && two.threads.workers === 1).to.equal(true);
+    plain.dispose();
+    two.dispose();
+  });
+
+  it('asks for no pool with threads: 1', () => {
+    const one = WasmBackend.createThreaded({ threads: 1 })!;
+    expect(one.threads).to.equal(null);
+    one.dispose();
+  });
+
+  it('terminates its workers on dispose, and then runs on the calling thread', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+    const pool = b.threads!;
+    await pool.ready();
+    expect(pool.workers).to.equal(1);
+    b.dispose();
+    expect(pool.workers).to.equal(0);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), 5000)));
+    expect(await Promise.race([pool.exited().then(() => 'exited'), timeout])).to.equal('exited');
+    clearTimeout(timer);
+    const w = filled(b, n, 'float64', 6, 1);
+    const expected = single.layerNorms(plan, w, w);
+    expect(Array.from(b.layerNorms(plan, w, w))).to.deep.equal(Array.from(expected));
+  });
+
+  for (const pass of ['norm', 'update']) {
+    it(`finishes the ${pass} pass exactly when a worker fails inside it, then goes on with one thread`, async () => {
+      const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+      const pool = b.threads!;
+      await pool.ready();
+      const w1 = filled(b, n, 'float32', 7, 2);
+      const w2 = filled(single, n, 'float32', 7, 2);
+      const s1 = b.createState(plan, 'float32');
+      const s2 = single.createState(plan, 'float32');
+      const g1 = filled(b, n, 'float32', 8, 0.5);
+      const g2 = filled(single, n, 'float32', 8, 0.5);
+      let steps = 0;
+      // The worker may be late for a pass (then it does nothing in it): step until it has failed.
+      while (pool.workers > 0 && steps < 200) {
+        pool.failWorkerAfter(pass === 'norm' ? 3 : null);
+        expectSums(plan, b.layerNorms(plan, w1, g1), single.layerNorms(plan, w2, g2), 2);
+        pool.failWorkerAfter(pass === 'update' ? 3 : null);
+        const c = coefficients(plan.segments.length, 40 + steps);
+        b.applyUpdate(plan, c, w1, g1, s1);
+        single.applyUpdate(plan, c, w2, g2, s2);
+        steps++;
+        expect(differences(w1.data, w2.data), `parameters that differ after step ${steps}`).to.deep.equal([]);
+      }
+      expect(pool.workers, 'the worker failed within 200 steps').to.equal(0);
+      const jobs = pool.workerJobs();
+      const c = coefficients(plan.segments.length, 7);
+      b.applyUpdate(plan, c, w1, g1, s1);
+      single.applyUpdate(plan, c, w2, g2, s2);
+      expect(differences(w1.data, w2.data)).to.deep.equal([]);
+      expect(pool.workerJobs()).to.equal(jobs);
+      const b1 = s1.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      const b2 = s2.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      expect(differences(b1, b2)).to.deep.equal([]);
+      s2.dispose();
+      b.dispose();
+    });
+  }
+
+  it('throws when a worker stops making progress inside a step (stallMs), and stops using it', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300 })!;
+    const pool = b.threads!;
+    await pool.ready();
+    const w = filled(b, n, 'float32', 9, 1);
+    const g = filled(b, n, 'float32', 10, 1);
+    pool.failWorkerAfter(2, true);
+    let error: unknown = null;
+    for (let step = 0; step < 200 && error === null; step++) {
+      try {
+        b.applyUpdate(plan, coefficients(plan.segments.length, step), w, g, null);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(String(error)).to.match(/stalled for 300 ms/);
+    expect(pool.workers).to.equal(0);
+    const jobs = pool.workerJobs();
+    b.layerNorms(plan, w, g);
+    expect(pool.workerJobs()).to.equal(jobs);
+    b.dispose();
+    await pool.exited();
+  });
+
+  it('steps an optimizer on 25 thousand-element ragged layers like one thread does (float32, momentum, maxUnorm)', async () => {
+    const layout = plan.segments.map((s) => ({ name: s.name, size: s.end - s.start, kind: 'weight' as const }));
+    // PytorchLARS as bitsandbytes has it: max_unorm > 0, so each step also runs the Σu² pass.
+    const options = presets.bitsandbytes({ lr: 0.1, momentum: 0.9, weight_decay: 1e-4, max_unorm: 0.02 });
+    expect(options.maxUnorm).to.be.greaterThan(0);
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK })!;
+    await b.threads!.ready();
+    const run = (backend: WasmBackend) => {
+      const opt = new LARSOptimizer<'float32'>(null, options, { layout, backend });
+      const w = opt.allocateVector(n, 'float32');
+      const g = opt.allocateVector(n, 'float32');
+      const rand = createRandom(3);
+      for (let i = 0; i < n; i++) w.data[i] = rand();
+      for (let step = 0; step < 3; step++) {
+        for (let i = 0; i < n; i++) g.data[i] = 0.01 * rand();
+        opt.step(w, g);
+      }
+      return Array.from(w.data);
+    };
+    const a = run(b);
+    const jobs = b.threads!.workerJobs();
+    const ref = run(WasmBackend.create()!);
+    expect(jobs).to.be.greaterThan(0);
+    // float32 coefficients: trust ratios from norms that differ in the last float64 bits round alike almost always.
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(a[i] - ref[i]));
+    expect(worst).to.be.at.most(1e-6);
+  });
+});
+
+describe('golden replay on the threaded WebAssembly backend (float64, threshold 0, 16-element chunks)', function () {
+  this.timeout(20000);
+  for (const { peer, run } of okRuns()) {
+    it(`${run.id} matches params_after at every step to 1e-12`, async () => {
+      // The golden runs are tiny: without awaitWorkers the caller would often finish a pass before the worker wakes.
+      const backend = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: 16, awaitWorkers: true })!;
+      const pool = backend.threads!;
+      await pool.ready();
+      const { maxAbs: err } = replayRun(peer, run, 'float64', backend, true);
+      expect(err).to.be.at.most(1e-12);
+      expect(pool.workers, 'disposed with the optimizer').to.equal(0);
+      expect(pool.workerJobs(), 'passes the worker entered').to.be.greaterThan(0);
+    });
+  }
+});
