@@ -34,7 +34,7 @@ export class GpuState implements BackendState {
   }
 
   /**
-   * Device bytes of the momentum texture as allocated ({@link deviceTextureBytes}):
+   * Device bytes of the momentum texture as allocated (width × height × 16):
    * 4 per element plus the zero padding of partial chunks and of the texture.
    */
   get bytes(): number {
