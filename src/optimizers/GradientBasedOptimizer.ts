@@ -9,7 +9,7 @@ import { CpuBackend } from '../gpu/CpuBackend.js';
 import { createCpuBackend } from '../gpu/createCpuBackend.js';
 import { WasmBackend } from '../wasm/WasmBackend.js';
 import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js';
-import { selectBackend } from '../gpu/selectBackend.js';
+import { selectBackend, threadOptions } from '../gpu/selectBackend.js';
 import type { LayerState, StateSnapshot } from '../gpu/StateSnapshot.js';
 import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import { allocateCoefficients } from './LayerCoefficients.js';
@@ -89,7 +89,7 @@ export abstract class GradientBasedOptimizer<
     this.options = options;
     this.layout = setup.layout ?? null;
     this.warn = setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
-    this.backend = setup.backend ?? selectBackend(options.backend);
+    this.backend = setup.backend ?? selectBackend(options.backend, options.cpuThreads);
   }
 
   /** How the concrete optimizer forms its update. */
@@ -460,7 +460,7 @@ export abstract class GradientBasedOptimizer<
    * which run everything.
    */
   private moveToCpu(): void {
-    let cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend();
+    let cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend(threadOptions(this.options.cpuThreads));
     if (this.plan !== null && this.plan.segments.some((s) => s.stateBits === 8) && !cpu.supportsStateBits(8)) {
       cpu.dispose();
       cpu = new CpuBackend();

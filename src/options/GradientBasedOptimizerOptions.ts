@@ -17,6 +17,8 @@ export const BACKEND_CHOICES = ['auto', 'gpu', 'cpu'] as const;
  */
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
+const CPU_THREADS_RULE = "must be 'auto' or an integer in [1, 256]";
+
 /** The fields of {@link GradientBasedOptimizerOptions}: the base fields plus mini-batch, momentum and clipping knobs. */
 export const gradientBasedOptimizerShape = optimizationAlgorithmShape.extend({
   /** Examples per mini-batch. Default 32 (LARS: 4096). */
@@ -39,6 +41,21 @@ export const gradientBasedOptimizerShape = optimizationAlgorithmShape.extend({
   backend: z
     .enum(BACKEND_CHOICES, { error: `must be one of ${BACKEND_CHOICES.map((s) => `'${s}'`).join(', ')}` })
     .default('auto'),
+  /**
+   * Threads the WebAssembly CPU backend may use for large zero-copy steps:
+   * 1 = the calling thread only, n = the calling thread plus n − 1 worker
+   * threads, `'auto'` = one per core. Node only; elsewhere it runs on one
+   * thread. More threads help only when cores are free. Default 1.
+   */
+  cpuThreads: z
+    .union(
+      [
+        z.literal('auto'),
+        z.number().int({ error: CPU_THREADS_RULE }).min(1, { error: CPU_THREADS_RULE }).max(256, { error: CPU_THREADS_RULE }),
+      ],
+      { error: CPU_THREADS_RULE },
+    )
+    .default(1),
 });
 
 type GradientBasedValues = z.output<typeof gradientBasedOptimizerShape>;

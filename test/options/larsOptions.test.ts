@@ -59,6 +59,7 @@ describe('LARSOptimizerOptions', () => {
       expect(o.polynomialPower).to.equal(2);
       expect(o.minLearningRate).to.equal(0);
       expect(o.backend).to.equal('auto');
+      expect(o.cpuThreads).to.equal(1);
     });
 
     it('lets the parent levels keep their own defaults', () => {
@@ -117,6 +118,9 @@ describe('LARSOptimizerOptions', () => {
       ['maxGradientNorm 0', { maxGradientNorm: 0 }, 'maxGradientNorm', /> 0/],
       ['string boolean', { useNesterov: 'yes' }, 'useNesterov', /true or false/],
       ['unknown backend', { backend: 'cuda' }, 'backend', /'auto', 'gpu', 'cpu'/],
+      ['cpuThreads 0', { cpuThreads: 0 }, 'cpuThreads', /'auto' or an integer in \[1, 256\]/],
+      ['cpuThreads 1.5', { cpuThreads: 1.5 }, 'cpuThreads', /'auto' or an integer/],
+      ['cpuThreads "all"', { cpuThreads: 'all' }, 'cpuThreads', /'auto' or an integer/],
       ['unknown rule field', { rule: { ...PAPER_RULE, extra: 1 } }, 'rule.extra', /unknown option/],
       ['typo learnigRate', { learnigRate: 0.1 }, 'learnigRate', /unknown option \(did you mean initialLearningRate\?\)/],
       ['unknown key', { flux: 1 }, 'flux', /unknown option$/],
