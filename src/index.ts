@@ -58,6 +58,7 @@ export * from './gpu/createCpuBackend.js';
 export * from './optimizers/bitsandbytesLARS.js';
 export * from './gpu/QuantizedHostState.js';
 export * from './gpu/checkQuantizedSnapshot.js';
+export * from './gpu/quantizedPacking.js';
 export * from './quantization/dynamicMap.js';
 export * from './quantization/torchLinspaceFloat32.js';
 export * from './quantization/CodeBook.js';

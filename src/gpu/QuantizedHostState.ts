@@ -3,6 +3,7 @@ import type { LayerPlan } from '../optimizers/LayerPlan.js';
 import { SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
 import { blockCount } from '../quantization/blockwise.js';
 import { checkQuantizedSnapshotFits } from './checkQuantizedSnapshot.js';
+import { packQuantizedState } from './quantizedPacking.js';
 import type { BackendState } from './OptimizerBackend.js';
 import type { LayerState, StateSnapshot } from './StateSnapshot.js';
 
@@ -33,24 +34,10 @@ export class QuantizedHostState implements BackendState {
   constructor(plan: LayerPlan, dtype: NumericType) {
     this.plan = plan;
     this.dtype = dtype;
-    const layers = plan.segments.length;
-    this.offset = new Int32Array(layers);
-    this.blockOffset = new Int32Array(layers).fill(-1);
-    let floats = 0;
-    let bytes = 0;
-    let blocks = 0;
-    for (const s of plan.segments) {
-      const size = s.end - s.start;
-      if (s.stateBits === 8) {
-        this.offset[s.index] = bytes;
-        this.blockOffset[s.index] = blocks;
-        bytes += size;
-        blocks += blockCount(size);
-      } else {
-        this.offset[s.index] = floats;
-        floats += size;
-      }
-    }
+    const packing = packQuantizedState(plan);
+    this.offset = packing.offset;
+    this.blockOffset = packing.blockOffset;
+    const { floats, codes: bytes, blocks } = packing;
     this.values = allocateArray(dtype, floats);
     this.codes = new Uint8Array(bytes).fill(SIGNED_CODE_BOOK.zeroCode);
     this.absmax = new Float32Array(blocks);

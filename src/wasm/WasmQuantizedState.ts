@@ -3,6 +3,7 @@ import type { LayerPlan } from '../optimizers/LayerPlan.js';
 import { SIGNED_CODE_BOOK } from '../quantization/CodeBook.js';
 import { blockCount } from '../quantization/blockwise.js';
 import { checkQuantizedSnapshotFits } from '../gpu/checkQuantizedSnapshot.js';
+import { packQuantizedState } from '../gpu/quantizedPacking.js';
 import type { BackendState } from '../gpu/OptimizerBackend.js';
 import type { QuantizedHostState } from '../gpu/QuantizedHostState.js';
 import type { LayerState, StateSnapshot } from '../gpu/StateSnapshot.js';
@@ -44,24 +45,10 @@ export class WasmQuantizedState implements BackendState {
     this.heap = heap;
     this.plan = plan;
     this.dtype = dtype;
-    const layers = plan.segments.length;
-    this.offset = new Int32Array(layers);
-    this.blockOffset = new Int32Array(layers).fill(-1);
-    let floats = 0;
-    let codes = 0;
-    let blocks = 0;
-    for (const s of plan.segments) {
-      const size = s.end - s.start;
-      if (s.stateBits === 8) {
-        this.offset[s.index] = codes;
-        this.blockOffset[s.index] = blocks;
-        codes += size;
-        blocks += blockCount(size);
-      } else {
-        this.offset[s.index] = floats;
-        floats += size;
-      }
-    }
+    const packing = packQuantizedState(plan);
+    this.offset = packing.offset;
+    this.blockOffset = packing.blockOffset;
+    const { floats, codes, blocks } = packing;
     this.floats = floats;
     this.codeCount = codes;
     this.blocks = blocks;
