@@ -214,14 +214,7 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     const next = state === null ? null : (this.run(r.kernels.updateBuffer, w, g, buf, r.layout.chunkLayer, coef) as DeviceTexture);
     try {
       const updated = this.run(r.kernels.updateParams, w, g, next ?? buf, r.layout.chunkLayer, coef) as DeviceTexture;
-      const t1 = this.sync();
-      this.timings.computeMs += t1 - t0;
-      try {
-        r.layout.unpack(flattenRows(updated.toArray() as Float32Array[], r.layout), params.data as Float32Array);
-      } finally {
-        updated.delete();
-      }
-      this.timings.downloadMs += this.sync() - t1;
+      this.readBackParams(updated, r, params, t0);
     } catch (error) {
       next?.delete();
       throw error;
@@ -324,14 +317,7 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
         made.push(newFloats);
       }
       const updated = this.run(K.params, w, g, codes, absmax, newFloats ?? codes, L.chunkRow8, L.chunkRow32, chunkLayer, coef, q.values) as DeviceTexture;
-      const t1 = this.sync();
-      this.timings.computeMs += t1 - t0;
-      try {
-        r.layout.unpack(flattenRows(updated.toArray() as Float32Array[], r.layout), params.data as Float32Array);
-      } finally {
-        updated.delete();
-      }
-      this.timings.downloadMs += this.sync() - t1;
+      this.readBackParams(updated, r, params, t0);
       next = { codes: newCodes, absmax: newAbsmax, floats: newFloats };
     } catch (error) {
       for (const t of made) t.delete();
@@ -385,6 +371,18 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     const u = this.uploaded;
     if (u !== null && u.params === params.data && u.grads === grads.data && this.resources?.plan === plan) return u;
     return this.upload(plan, params, grads);
+  }
+
+  /** Ends the compute phase started at `t0`, reads the new parameters into the caller's array and frees their texture. */
+  private readBackParams(updated: DeviceTexture, r: PlanResources, params: Vector, t0: number): void {
+    const t1 = this.sync();
+    this.timings.computeMs += t1 - t0;
+    try {
+      r.layout.unpack(flattenRows(updated.toArray() as Float32Array[], r.layout), params.data as Float32Array);
+    } finally {
+      updated.delete();
+    }
+    this.timings.downloadMs += this.sync() - t1;
   }
 
   private dropUpload(): void {
