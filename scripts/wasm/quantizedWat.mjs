@@ -106,23 +106,16 @@ function pairs(label, body, ptrs) {
 }
 
 /**
- * `$k` ← the index of the code nearest to `$x` (ties down): the table guess
- * (`bucket` is the guess-table index, the top bits of float32(x)), then a walk
- * on the thresholds, as CodeBook.encodeFast.
+ * `$k` ← the index of the code nearest to `$x` (ties down), as
+ * CodeBook.encodeStep: the table guess (`bucket` is the guess-table index, the
+ * top bits of float32(x)) is the lowest code of its bucket and every bucket
+ * spans at most two codes (WasmCodeBook checks `oneStep`), so one comparison,
+ * added as 0 or 1, finishes it without a branch.
  */
 function encode(bucket = `(i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 (local.get $x))) (i32.const ${GUESS_SHIFT}))`) {
-  const threshold = (offset) => `(f64.load offset=${offset} (i32.add (local.get $book) (i32.shl (local.get $k) (i32.const 3))))`;
   return `(local.set $k (i32.load8_u offset=${BOOK.guess} (i32.add (local.get $book) ${bucket})))
-        (block $up_done (loop $up
-          (br_if $up_done (i32.ge_u (local.get $k) (i32.const 255)))
-          (br_if $up_done (i32.eqz (f64.gt (local.get $x) ${threshold(BOOK.thresholds + 8)})))
-          ${inc('k', 1)}
-          (br $up)))
-        (block $down_done (loop $down
-          (br_if $down_done (i32.eqz (local.get $k)))
-          (br_if $down_done (f64.gt (local.get $x) ${threshold(BOOK.thresholds)}))
-          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-          (br $down)))`;
+        (local.set $k (i32.add (local.get $k)
+          (f64.gt (local.get $x) (f64.load offset=${BOOK.thresholds + 8} (i32.add (local.get $book) (i32.shl (local.get $k) (i32.const 3)))))))`;
 }
 
 function updateQ8(T) {

@@ -13,6 +13,8 @@ type Floats = Float32Array | Float64Array;
 /** A float32 cell and its bit pattern, for the code book's first guess. */
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
+// applyQuantized corrects the table guess with one comparison (CodeBook.encodeStep).
+if (!SIGNED_CODE_BOOK.oneStep) throw new Error('the signed code book needs a one-step guess table');
 
 /**
  * The CPU fallback: plain loops over typed arrays, float32 and float64. Sums
@@ -214,11 +216,10 @@ function applyQuantized(
     }
     for (let i = start, j = 0; i < end; i++, j++) {
       const x = scratch[j] / next;
+      // CodeBook.encodeStep inlined: the bucket's lowest code, one step up.
       f32[0] = x;
-      let k = guess[u32[0] >>> shift];
-      while (k < 255 && x > t[k + 1]) k++;
-      while (k > 0 && !(x > t[k])) k--;
-      codes[codeBase + i] = k;
+      const k = guess[u32[0] >>> shift];
+      codes[codeBase + i] = k + +(x > t[k + 1]); // 0 or 1 added: no branch to mispredict
     }
   }
 }

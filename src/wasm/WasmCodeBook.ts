@@ -24,12 +24,14 @@ export class WasmCodeBook {
 
   /**
    * @param book - the tables to copy. Default: the signed dynamic map.
-   * @throws RangeError when the guess table is not the 2¹⁵ entries the kernels index.
+   * @throws RangeError when the guess table is not the 2¹⁵ entries the kernels
+   *   index, or is not {@link CodeBook.oneStep} (the kernels take one step from the guess).
    */
   constructor(heap: WasmHeap, book: CodeBook = SIGNED_CODE_BOOK) {
     if (GUESS_BITS !== 15 || book.guess.length !== 1 << 15) {
       throw new RangeError(`the WebAssembly 8-bit kernels index a 2^15-entry guess table, got ${book.guess.length} entries`);
     }
+    if (!book.oneStep) throw new RangeError('the WebAssembly 8-bit kernels need a code book whose guess is one step from the code (oneStep)');
     this.heap = heap;
     this.address = heap.allocate(LAYOUT.bytes);
     this.scratch = heap.allocate(QUANT_BLOCK * 8);
