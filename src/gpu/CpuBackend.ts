@@ -10,9 +10,9 @@ import { QuantizedHostState } from './QuantizedHostState.js';
 
 type Floats = Float32Array | Float64Array;
 
-/** A float32 cell and its bit pattern, for the code book's first guess. */
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+/** One block of quotients rounded to float32, and their bit patterns (the code book's guess index). */
+const quotients32 = new Float32Array(QUANT_BLOCK);
+const quotientBits = new Uint32Array(quotients32.buffer);
 // applyQuantized corrects the table guess with one comparison (CodeBook.encodeStep).
 if (!SIGNED_CODE_BOOK.oneStep) throw new Error('the signed code book needs a one-step guess table');
 
@@ -204,7 +204,7 @@ function applyQuantized(
       const d = gs * g[i] + wd * wi;
       const b = mu * (map[codes[codeBase + i]] * scale) + a * d;
       scratch[j] = b;
-      const m = b < 0 ? -b : b;
+      const m = Math.abs(b); // branch-free; the WASM kernels take f64.abs too
       if (m > max) max = m;
       w[i] = wi - step * (cb * b + cd * d);
     }
@@ -214,12 +214,18 @@ function applyQuantized(
       codes.fill(zero, codeBase + start, codeBase + end);
       continue;
     }
-    for (let i = start, j = 0; i < end; i++, j++) {
+    // CodeBook.encodeStep inlined, in two sweeps over the block: the quotients
+    // (kept in float64, and rounded to float32 for their buckets), then each
+    // bucket's lowest code plus 0 or 1 (no branch to mispredict).
+    const len = end - start;
+    for (let j = 0; j < len; j++) {
       const x = scratch[j] / next;
-      // CodeBook.encodeStep inlined: the bucket's lowest code, one step up.
-      f32[0] = x;
-      const k = guess[u32[0] >>> shift];
-      codes[codeBase + i] = k + +(x > t[k + 1]); // 0 or 1 added: no branch to mispredict
+      scratch[j] = x;
+      quotients32[j] = x;
+    }
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const k = guess[quotientBits[j] >>> shift];
+      codes[codeBase + i] = k + +(scratch[j] > t[k + 1]);
     }
   }
 }
