@@ -17,11 +17,12 @@
 /** Elements per absmax block. */
 const BLOCK = 256;
 /**
- * Byte offsets in the code book block: 256 f32 codes, 256 f64 thresholds, the
- * 2^15-byte guess table, the zero code (i32). src/wasm/WasmCodeBook.ts writes
- * the same layout.
+ * Byte offsets in the code book block: the 256 codes as f64 (exactly the f32
+ * codes promoted, so one f64 load replaces a load and a promotion), 256 f64
+ * thresholds, the 2^15-byte guess table, the zero code (i32).
+ * src/wasm/WasmCodeBook.ts writes the same layout.
  */
-const BOOK = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 };
+const BOOK = { codes: 0, thresholds: 2048, guess: 4096, zeroCode: 4096 + 32768, bytes: 4096 + 32768 + 4 };
 /** The guess table is indexed by the top 15 bits of a float32 pattern. */
 const GUESS_SHIFT = 32 - 15;
 
@@ -48,15 +49,17 @@ const inc = (name, by) => `(local.set $${name} (i32.add (local.get $${name}) (i3
 const COEFFS = ['gs', 'wd', 'mu', 'a', 'cb', 'cd'];
 const coeffParams = (names) => names.map((n) => `(param $${n} f64)`).join(' ');
 
+/** The address of the code value (f64) of the element `offset` bytes past `$c`, less BOOK.codes. */
+const codeAddress = (offset) => `(i32.add (local.get $book) (i32.shl (i32.load8_u offset=${offset} (local.get $c)) (i32.const 3)))`;
 /** The code value of the element `offset` bytes past `$c`, as f64. */
-const codeValue = (offset) => `(f64.promote_f32 (f32.load offset=${BOOK.codes} (i32.add (local.get $book) (i32.shl (i32.load8_u offset=${offset} (local.get $c)) (i32.const 2)))))`;
+const codeValue = (offset) => `(f64.load offset=${BOOK.codes} ${codeAddress(offset)})`;
 
 /**
  * The same for two elements at once, lane by lane (lane-wise f64x2 arithmetic
  * rounds exactly as the scalar ops): $dv, $bv from $wv.
  */
 function directionAndBuffer2(T) {
-  const codes = `(f64x2.replace_lane 1 (f64x2.splat ${codeValue(0)}) ${codeValue(1)})`;
+  const codes = `(v128.load64_lane offset=${BOOK.codes} 1 ${codeAddress(1)} (v128.load64_zero offset=${BOOK.codes} ${codeAddress(0)}))`;
   return `(local.set $dv (f64x2.add (f64x2.mul ${vget('gs')} ${load2(T, '$g')}) (f64x2.mul ${vget('wd')} (local.get $wv))))
         (local.set $bv (f64x2.add (f64x2.mul ${vget('mu')} (f64x2.mul ${codes} ${vget('scale')})) (f64x2.mul ${vget('a')} (local.get $dv))))`;
 }
