@@ -10,6 +10,9 @@ import { QuantizedHostState } from './QuantizedHostState.js';
 
 type Floats = Float32Array | Float64Array;
 
+/** The signed dynamic map's codes as float64 (exact): a load without a float32 conversion. */
+const CODES_64 = Float64Array.from(SIGNED_CODE_BOOK.values);
+
 /** One block of quotients rounded to float32, and their bit patterns (the code book's guess index). */
 const quotients32 = new Float32Array(QUANT_BLOCK);
 const quotientBits = new Uint32Array(quotients32.buffer);
@@ -158,7 +161,7 @@ function updateNormQuantized(s: LayerSegment, c: LayerCoefficients, w: Floats, g
   const l = s.index;
   const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
   const cb = c.fromBuffer[l], cd = c.fromDirection[l];
-  const map = SIGNED_CODE_BOOK.values;
+  const map = CODES_64;
   const codes = q.codes, absmax = q.absmax;
   const codeBase = q.offset[l] - s.start;
   let block = q.blockOffset[l];
@@ -187,7 +190,7 @@ function applyQuantized(
   const l = s.index;
   const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
   const cb = c.fromBuffer[l], cd = c.fromDirection[l], step = c.stepScale[l];
-  const map = SIGNED_CODE_BOOK.values;
+  const map = CODES_64;
   const t = SIGNED_CODE_BOOK.thresholds;
   const zero = SIGNED_CODE_BOOK.zeroCode;
   const guess = SIGNED_CODE_BOOK.guess;
