@@ -17,11 +17,12 @@
 /** Elements per absmax block. */
 const BLOCK = 256;
 /**
- * Byte offsets in the code book block: 256 f32 codes, 256 f64 thresholds, the
- * 2^15-byte guess table, the zero code (i32). src/wasm/WasmCodeBook.ts writes
- * the same layout.
+ * Byte offsets in the code book block: the 256 codes as f64 (exactly the f32
+ * codes promoted, so one f64 load replaces a load and a promotion), 256 f64
+ * thresholds, the 2^15-byte guess table, the zero code (i32).
+ * src/wasm/WasmCodeBook.ts writes the same layout.
  */
-const BOOK = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 };
+const BOOK = { codes: 0, thresholds: 2048, guess: 4096, zeroCode: 4096 + 32768, bytes: 4096 + 32768 + 4 };
 /** The guess table is indexed by the top 15 bits of a float32 pattern. */
 const GUESS_SHIFT = 32 - 15;
 
@@ -48,15 +49,17 @@ const inc = (name, by) => `(local.set $${name} (i32.add (local.get $${name}) (i3
 const COEFFS = ['gs', 'wd', 'mu', 'a', 'cb', 'cd'];
 const coeffParams = (names) => names.map((n) => `(param $${n} f64)`).join(' ');
 
+/** The address of the code value (f64) of the element `offset` bytes past `$c`, less BOOK.codes. */
+const codeAddress = (offset) => `(i32.add (local.get $book) (i32.shl (i32.load8_u offset=${offset} (local.get $c)) (i32.const 3)))`;
 /** The code value of the element `offset` bytes past `$c`, as f64. */
-const codeValue = (offset) => `(f64.promote_f32 (f32.load offset=${BOOK.codes} (i32.add (local.get $book) (i32.shl (i32.load8_u offset=${offset} (local.get $c)) (i32.const 2)))))`;
+const codeValue = (offset) => `(f64.load offset=${BOOK.codes} ${codeAddress(offset)})`;
 
 /**
  * The same for two elements at once, lane by lane (lane-wise f64x2 arithmetic
  * rounds exactly as the scalar ops): $dv, $bv from $wv.
  */
 function directionAndBuffer2(T) {
-  const codes = `(f64x2.replace_lane 1 (f64x2.splat ${codeValue(0)}) ${codeValue(1)})`;
+  const codes = `(v128.load64_lane offset=${BOOK.codes} 1 ${codeAddress(1)} (v128.load64_zero offset=${BOOK.codes} ${codeAddress(0)}))`;
   return `(local.set $dv (f64x2.add (f64x2.mul ${vget('gs')} ${load2(T, '$g')}) (f64x2.mul ${vget('wd')} (local.get $wv))))
         (local.set $bv (f64x2.add (f64x2.mul ${vget('mu')} (f64x2.mul ${codes} ${vget('scale')})) (f64x2.mul ${vget('a')} (local.get $dv))))`;
 }
@@ -106,23 +109,16 @@ function pairs(label, body, ptrs) {
 }
 
 /**
- * `$k` ← the index of the code nearest to `$x` (ties down): the table guess
- * (`bucket` is the guess-table index, the top bits of float32(x)), then a walk
- * on the thresholds, as CodeBook.encodeFast.
+ * `$k` ← the index of the code nearest to `$x` (ties down), as
+ * CodeBook.encodeStep: the table guess (`bucket` is the guess-table index, the
+ * top bits of float32(x)) is the lowest code of its bucket and every bucket
+ * spans at most two codes (WasmCodeBook checks `oneStep`), so one comparison,
+ * added as 0 or 1, finishes it without a branch.
  */
 function encode(bucket = `(i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 (local.get $x))) (i32.const ${GUESS_SHIFT}))`) {
-  const threshold = (offset) => `(f64.load offset=${offset} (i32.add (local.get $book) (i32.shl (local.get $k) (i32.const 3))))`;
   return `(local.set $k (i32.load8_u offset=${BOOK.guess} (i32.add (local.get $book) ${bucket})))
-        (block $up_done (loop $up
-          (br_if $up_done (i32.ge_u (local.get $k) (i32.const 255)))
-          (br_if $up_done (i32.eqz (f64.gt (local.get $x) ${threshold(BOOK.thresholds + 8)})))
-          ${inc('k', 1)}
-          (br $up)))
-        (block $down_done (loop $down
-          (br_if $down_done (i32.eqz (local.get $k)))
-          (br_if $down_done (f64.gt (local.get $x) ${threshold(BOOK.thresholds)}))
-          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-          (br $down)))`;
+        (local.set $k (i32.add (local.get $k)
+          (f64.gt (local.get $x) (f64.load offset=${BOOK.thresholds + 8} (i32.add (local.get $book) (i32.shl (local.get $k) (i32.const 3)))))))`;
 }
 
 function updateQ8(T) {

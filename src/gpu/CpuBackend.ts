@@ -10,9 +10,14 @@ import { QuantizedHostState } from './QuantizedHostState.js';
 
 type Floats = Float32Array | Float64Array;
 
-/** A float32 cell and its bit pattern, for the code book's first guess. */
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+/** The signed dynamic map's codes as float64 (exact): a load without a float32 conversion. */
+const CODES_64 = Float64Array.from(SIGNED_CODE_BOOK.values);
+
+/** One block of quotients rounded to float32, and their bit patterns (the code book's guess index). */
+const quotients32 = new Float32Array(QUANT_BLOCK);
+const quotientBits = new Uint32Array(quotients32.buffer);
+// applyQuantized corrects the table guess with one comparison (CodeBook.encodeStep).
+if (!SIGNED_CODE_BOOK.oneStep) throw new Error('the signed code book needs a one-step guess table');
 
 /**
  * The CPU fallback: plain loops over typed arrays, float32 and float64. Sums
@@ -156,7 +161,7 @@ function updateNormQuantized(s: LayerSegment, c: LayerCoefficients, w: Floats, g
   const l = s.index;
   const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
   const cb = c.fromBuffer[l], cd = c.fromDirection[l];
-  const map = SIGNED_CODE_BOOK.values;
+  const map = CODES_64;
   const codes = q.codes, absmax = q.absmax;
   const codeBase = q.offset[l] - s.start;
   let block = q.blockOffset[l];
@@ -185,7 +190,7 @@ function applyQuantized(
   const l = s.index;
   const gs = c.gradScale[l], wd = c.decay[l], mu = c.bufferMomentum[l], a = c.bufferGain[l];
   const cb = c.fromBuffer[l], cd = c.fromDirection[l], step = c.stepScale[l];
-  const map = SIGNED_CODE_BOOK.values;
+  const map = CODES_64;
   const t = SIGNED_CODE_BOOK.thresholds;
   const zero = SIGNED_CODE_BOOK.zeroCode;
   const guess = SIGNED_CODE_BOOK.guess;
@@ -202,7 +207,7 @@ function applyQuantized(
       const d = gs * g[i] + wd * wi;
       const b = mu * (map[codes[codeBase + i]] * scale) + a * d;
       scratch[j] = b;
-      const m = b < 0 ? -b : b;
+      const m = Math.abs(b); // branch-free; the WASM kernels take f64.abs too
       if (m > max) max = m;
       w[i] = wi - step * (cb * b + cd * d);
     }
@@ -212,13 +217,18 @@ function applyQuantized(
       codes.fill(zero, codeBase + start, codeBase + end);
       continue;
     }
-    for (let i = start, j = 0; i < end; i++, j++) {
+    // CodeBook.encodeStep inlined, in two sweeps over the block: the quotients
+    // (kept in float64, and rounded to float32 for their buckets), then each
+    // bucket's lowest code plus 0 or 1 (no branch to mispredict).
+    const len = end - start;
+    for (let j = 0; j < len; j++) {
       const x = scratch[j] / next;
-      f32[0] = x;
-      let k = guess[u32[0] >>> shift];
-      while (k < 255 && x > t[k + 1]) k++;
-      while (k > 0 && !(x > t[k])) k--;
-      codes[codeBase + i] = k;
+      scratch[j] = x;
+      quotients32[j] = x;
+    }
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const k = guess[quotientBits[j] >>> shift];
+      codes[codeBase + i] = k + +(scratch[j] > t[k + 1]);
     }
   }
 }

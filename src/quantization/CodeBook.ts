@@ -17,10 +17,17 @@ export class CodeBook {
   readonly zeroCode: number;
   /**
    * A first guess per float32 bucket: indexed by the top {@link GUESS_BITS} bits
-   * of a value's float32 pattern (sign, exponent, 6 mantissa bits), the code
-   * of the bucket's middle. {@link encodeFast} corrects it in a step or two.
+   * of `Math.fround(x)`'s pattern (sign, exponent, 6 mantissa bits), the lowest
+   * code of any float64 x that rounds into the bucket, at most 254 (0 for NaN).
+   * {@link encodeFast} walks up from it; {@link encodeStep} takes one step.
    */
   readonly guess: Uint8Array;
+  /**
+   * Whether every bucket of {@link guess} spans at most two neighbouring codes,
+   * so that one comparison corrects the guess ({@link encodeStep} is then
+   * branch-free). True for {@link SIGNED_CODE_BOOK}.
+   */
+  readonly oneStep: boolean;
 
   /**
    * @param values - 256 ascending float32 codes, one of them 0.
@@ -38,13 +45,21 @@ export class CodeBook {
     this.thresholds[0] = -Infinity;
     for (let k = 1; k < CODES; k++) this.thresholds[k] = (values[k - 1] + values[k]) / 2;
     this.guess = new Uint8Array(1 << GUESS_BITS);
-    const pattern = new Uint32Array(1);
-    const value = new Float32Array(pattern.buffer);
-    for (let b = 0; b < this.guess.length; b++) {
-      pattern[0] = (b << (32 - GUESS_BITS)) | (1 << (31 - GUESS_BITS));
-      const x = value[0];
-      this.guess[b] = Number.isNaN(x) ? 0 : this.encode(Math.max(-2, Math.min(2, x)));
+    let oneStep = true;
+    const half = 1 << (GUESS_BITS - 1);
+    for (let b = 0; b < half; b++) {
+      const range = bucketRange(b);
+      if (range === null) continue; // NaN patterns: guess 0, and NaN > t[1] is false
+      const [lo, hi] = range;
+      // The positive bucket b holds [lo, hi]; its negative twin [−hi, −lo].
+      for (const [bucket, low, high] of [[b, lo, hi], [b + half, -hi, -lo]]) {
+        const first = this.encode(low);
+        const last = this.encode(high);
+        if (last - first > 1) oneStep = false;
+        this.guess[bucket] = Math.min(first, CODES - 2);
+      }
     }
+    this.oneStep = oneStep;
   }
 
   /** The index of the code nearest to `x` (ties to the lower code; NaN gives code 0). */
@@ -74,12 +89,59 @@ export class CodeBook {
     while (c > 0 && !(x > t[c])) c--;
     return c;
   }
+
+  /**
+   * The same code as {@link encode}: the table guess plus one comparison,
+   * `guess + (x > thresholds[guess + 1])`, exact when {@link oneStep}
+   * (otherwise it falls back to {@link encodeFast}). The 8-bit update loops
+   * of the JS and WebAssembly backends inline this.
+   */
+  encodeStep(x: number): number {
+    if (!this.oneStep) return this.encodeFast(x);
+    F32[0] = x;
+    const c = this.guess[U32[0] >>> (32 - GUESS_BITS)];
+    return x > this.thresholds[c + 1] ? c + 1 : c;
+  }
+}
+
+/**
+ * The float64 values that `Math.fround` takes into the non-negative bucket
+ * `b` (a bucket is the top {@link GUESS_BITS} bits of a float32 pattern), as
+ * [lowest, highest]; null for buckets of NaN patterns. Rounding is to nearest,
+ * ties to even, so a bucket's first float32 (even) keeps the midpoint below it
+ * and its last float32 (odd) loses the midpoint above it.
+ */
+function bucketRange(b: number): [number, number] | null {
+  const shift = 32 - GUESS_BITS;
+  const first = b << shift;
+  const last = first | ((1 << shift) - 1);
+  const lowF = bitsToFloat32(first);
+  const highF = bitsToFloat32(last);
+  if (Number.isNaN(lowF)) return null;
+  if (lowF === Infinity) return [(bitsToFloat32(first - 1) + 2 ** 128) / 2, Infinity];
+  const lo = first === 0 ? 0 : (bitsToFloat32(first - 1) + lowF) / 2;
+  const above = last + 1 === 0x7f800000 ? 2 ** 128 : bitsToFloat32(last + 1);
+  return [lo, float64Below((highF + above) / 2)];
+}
+
+function bitsToFloat32(bits: number): number {
+  U32[0] = bits >>> 0;
+  return F32[0];
+}
+
+/** The float64 next below the positive finite `x`. */
+function float64Below(x: number): number {
+  F64[0] = x;
+  U64[0] -= 1n;
+  return F64[0];
 }
 
 /** Bits of a float32 pattern that index {@link CodeBook.guess}: sign, 8 exponent bits, 6 mantissa bits. */
 export const GUESS_BITS = 15;
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
+const F64 = new Float64Array(1);
+const U64 = new BigUint64Array(F64.buffer);
 
 /** The code book of bitsandbytes' signed dynamic map, used for 8-bit momentum. */
 export const SIGNED_CODE_BOOK: CodeBook = new CodeBook(SIGNED_DYNAMIC_MAP);

@@ -6,11 +6,11 @@ import type { WasmHeap } from './WasmHeap.js';
  * Byte offsets of a code book in WebAssembly memory, as the 8-bit kernels
  * read it (they hard-code the same numbers: scripts/wasm/quantizedWat.mjs).
  */
-const LAYOUT = { codes: 0, thresholds: 1024, guess: 3072, zeroCode: 3072 + 32768, bytes: 3072 + 32768 + 4 } as const;
+const LAYOUT = { codes: 0, thresholds: 2048, guess: 4096, zeroCode: 4096 + 32768, bytes: 4096 + 32768 + 4 } as const;
 
 /**
  * The code book of 8-bit momentum copied into a {@link WasmHeap}, once per
- * backend: the 256 float32 codes, the 256 float64 thresholds, the 2¹⁵-byte
+ * backend: the 256 codes (as float64), the 256 float64 thresholds, the 2¹⁵-byte
  * guess table and the zero code, plus 256 float64 of scratch where the
  * update kernel keeps one block of new momentum before requantizing it.
  */
@@ -24,18 +24,21 @@ export class WasmCodeBook {
 
   /**
    * @param book - the tables to copy. Default: the signed dynamic map.
-   * @throws RangeError when the guess table is not the 2¹⁵ entries the kernels index.
+   * @throws RangeError when the guess table is not the 2¹⁵ entries the kernels
+   *   index, or is not {@link CodeBook.oneStep} (the kernels take one step from the guess).
    */
   constructor(heap: WasmHeap, book: CodeBook = SIGNED_CODE_BOOK) {
     if (GUESS_BITS !== 15 || book.guess.length !== 1 << 15) {
       throw new RangeError(`the WebAssembly 8-bit kernels index a 2^15-entry guess table, got ${book.guess.length} entries`);
     }
+    if (!book.oneStep) throw new RangeError('the WebAssembly 8-bit kernels need a code book whose guess is one step from the code (oneStep)');
     this.heap = heap;
     this.address = heap.allocate(LAYOUT.bytes);
     this.scratch = heap.allocate(QUANT_BLOCK * 8);
     // Views made after both allocations: growth cannot detach them here.
     const buffer = heap.memory.buffer;
-    new Float32Array(buffer, this.address + LAYOUT.codes, book.values.length).set(book.values);
+    // The codes as float64: each float32 code converts exactly.
+    new Float64Array(buffer, this.address + LAYOUT.codes, book.values.length).set(book.values);
     new Float64Array(buffer, this.address + LAYOUT.thresholds, book.thresholds.length).set(book.thresholds);
     new Uint8Array(buffer, this.address + LAYOUT.guess, book.guess.length).set(book.guess);
     new Int32Array(buffer, this.address + LAYOUT.zeroCode, 1)[0] = book.zeroCode;

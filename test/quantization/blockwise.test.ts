@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { uniform } from '../support/random.js';
-import { CodeBook, SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
+import { CodeBook, GUESS_BITS, SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { blockCount, dequantizeBlockwise, quantizeBlockwise, QUANT_BLOCK } from '../../src/quantization/blockwise.js';
 
 const random = uniform;
@@ -28,6 +28,96 @@ describe('code book and blockwise quantization', () => {
     for (const t of book.thresholds.subarray(1)) probes.push(t * (1 + 1e-12), t * (1 - 1e-12), Math.fround(t));
     for (let i = 0; i < 200000; i++) probes.push((rnd() * 2.2 - 1.1) * 10 ** -(rnd() * 9));
     for (const x of probes) expect(book.encodeFast(x), `x = ${x}`).to.equal(book.encode(x));
+  });
+
+  it('every float32 bucket of the guess table spans at most two codes (one step suffices)', () => {
+    // Recomputed here without the constructor's helper: for each 15-bit bucket
+    // of non-negative float32 patterns, the float64 values that round into it
+    // run from the midpoint below its first float32 (kept: that float32 is
+    // even) to just under the midpoint above its last (lost: that one is odd).
+    const book = SIGNED_CODE_BOOK;
+    expect(book.oneStep).to.equal(true);
+    const bits = new Uint32Array(1);
+    const f = new Float32Array(bits.buffer);
+    const asF32 = (p: number): number => ((bits[0] = p >>> 0), f[0]);
+    const d = new Float64Array(1);
+    const du = new BigUint64Array(d.buffer);
+    const below = (x: number): number => ((d[0] = x), (du[0] -= 1n), d[0]);
+    let spans = 0;
+    for (let b = 0; b < 1 << (GUESS_BITS - 1); b++) {
+      const first = b << (32 - GUESS_BITS);
+      const last = first + (1 << (32 - GUESS_BITS)) - 1;
+      if (Number.isNaN(asF32(first))) continue;
+      const low = first === 0 ? 0 : (asF32(first - 1) + asF32(first)) / 2;
+      const aboveLast = last + 1 >= 0x7f800000 ? 2 ** 128 : asF32(last + 1);
+      const lastF = asF32(last);
+      // the midpoint above is lost, so the highest is the float64 just under it
+      // (it can be a threshold: −0.78906247… is both, bucket 24484)
+      const high = Number.isFinite(lastF) ? below((lastF + aboveLast) / 2) : Infinity;
+      expect(Math.fround(low), `bucket ${b} low`).to.be.at.least(asF32(first));
+      for (const [bucket, lo, hi] of [[b, low, high], [b | (1 << (GUESS_BITS - 1)), -high, -low]]) {
+        const span = book.encode(hi) - book.encode(lo);
+        expect(span, `bucket ${bucket}`).to.be.at.most(1);
+        expect(book.guess[bucket], `bucket ${bucket}`).to.equal(Math.min(book.encode(lo), 254));
+        spans += span;
+      }
+    }
+    expect(spans).to.be.greaterThan(0); // some buckets do hold a threshold
+  });
+
+  it('encodeStep (guess + one comparison) equals encode on a dense sweep of quotients', () => {
+    const book = SIGNED_CODE_BOOK;
+    const f64 = new Float64Array(1);
+    const u64 = new BigUint64Array(f64.buffer);
+    const nextUp = (x: number, steps: bigint): number => {
+      f64[0] = x;
+      // the pattern of a float64 moves away from 0 as it grows, for either sign
+      u64[0] = x > 0 || Object.is(x, 0) ? u64[0] + steps : u64[0] - steps;
+      return f64[0];
+    };
+    const probes: number[] = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2, -2, 1e-45, -1e-45, 1e-300, -1e-300];
+    for (let s = 1n; s <= 64n; s++) probes.push(nextUp(1, s), -nextUp(1, s), nextUp(1, -s), -nextUp(1, -s));
+    for (const v of [1 + 2 ** -23, 1 + 2 ** -22, 1.0001, 1.01, 1.1]) probes.push(v, -v);
+    for (const t of book.thresholds.subarray(1)) {
+      // every midpoint, its float64 neighbours, and its float32 neighbours with theirs
+      const t32 = Math.fround(t);
+      const below32 = t32 > t ? t32 - Math.abs(t32) * 2 ** -24 : t32;
+      for (const c of [t, t32, below32, Math.fround(below32), Math.fround(t * (1 + 2 ** -23)), Math.fround(t * (1 - 2 ** -23))]) {
+        for (let s = -3n; s <= 3n; s++) probes.push(nextUp(c, s));
+      }
+    }
+    for (const v of book.values) probes.push(v, nextUp(v, 1n), nextUp(v, -1n));
+    // every bucket's two float32 edges, the midpoints beside them, and their float64 neighbours
+    const bits = new Uint32Array(1);
+    const f = new Float32Array(bits.buffer);
+    for (let b = 0; b < 1 << GUESS_BITS; b++) {
+      bits[0] = (b << (32 - GUESS_BITS)) >>> 0;
+      const edge = f[0];
+      bits[0] = ((b << (32 - GUESS_BITS)) - 1) >>> 0;
+      const before = f[0];
+      if (Number.isNaN(edge) || Number.isNaN(before)) continue;
+      const mid = (edge + before) / 2;
+      for (const c of [edge, before, mid]) for (let s = -2n; s <= 2n; s++) probes.push(nextUp(c, s));
+    }
+    const rnd = random(11);
+    for (let i = 0; i < 300000; i++) probes.push((rnd() * 2.2 - 1.1) * 10 ** -(rnd() * 9));
+    const wrong = probes.filter((x) => book.encodeStep(x) !== book.encode(x));
+    expect(wrong.slice(0, 5), `${wrong.length} of ${probes.length} wrong`).to.deep.equal([]);
+    expect(probes.length).to.be.greaterThan(750_000);
+  });
+
+  it('a code book whose buckets span more than two codes is not oneStep; encodeStep then walks', () => {
+    // 256 codes packed into [−1e-3, 1e-3] and one at ±1: many codes per bucket near 0
+    const values = Float32Array.from({ length: 256 }, (_, k) => (k - 127) * 1e-5);
+    values[255] = 1;
+    values[0] = -1;
+    const book = new CodeBook(values);
+    expect(book.oneStep).to.equal(false);
+    const rnd = random(5);
+    for (let i = 0; i < 20000; i++) {
+      const x = (rnd() * 2 - 1) * 2e-3;
+      expect(book.encodeStep(x), `x = ${x}`).to.equal(book.encode(x));
+    }
   });
 
   it('a value exactly on a midpoint takes the lower code', () => {

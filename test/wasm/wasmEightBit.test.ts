@@ -228,6 +228,70 @@ describe('8-bit momentum state on the WebAssembly backend', () => {
     });
   }
 
+  it('requantizes quotients on and beside every midpoint and guess-bucket edge to exactly encode’s code (float64)', () => {
+    // b = g exactly (gs 1, wd 0, mu 0, a 1) and each block opens with its
+    // absmax, so the quotient b / absmax is the probe itself (or slightly above
+    // 1 in blocks whose absmax rounds down). Random data almost never lands on
+    // a midpoint; these do.
+    const book = SIGNED_CODE_BOOK;
+    const d = new Float64Array(1);
+    const du = new BigUint64Array(d.buffer);
+    const step = (x: number, by: bigint): number => ((d[0] = x), (du[0] = x >= 0 ? du[0] + by : du[0] - by), d[0]);
+    const probes: number[] = [0, -0, 1, -1];
+    for (const t of book.thresholds.subarray(1)) for (let k = -2n; k <= 2n; k++) probes.push(step(t, k));
+    const bits = new Uint32Array(1);
+    const f = new Float32Array(bits.buffer);
+    for (let b = 1; b < 1 << 15; b++) {
+      bits[0] = (b << 17) >>> 0;
+      const edge = f[0];
+      bits[0] = ((b << 17) - 1) >>> 0;
+      const mid = (edge + f[0]) / 2;
+      if (Math.abs(mid) <= 1 && Math.abs(mid) > 1e-9) for (let k = -1n; k <= 1n; k++) probes.push(step(mid, k));
+    }
+    const perBlock = 255;
+    const blocks = Math.ceil(probes.length / perBlock);
+    const n = blocks * 256;
+    const g = new Float64Array(n);
+    const expected = new Uint8Array(n);
+    for (let bl = 0; bl < blocks; bl++) {
+      // every fourth block's absmax rounds down to 1 in float32: quotients up to 1 + 2^-30
+      const top = bl % 4 === 3 ? 1 + 2 ** -30 : 1;
+      g[bl * 256] = bl % 2 ? -top : top;
+      for (let j = 1; j < 256; j++) {
+        const x = probes[(bl * perBlock + j - 1) % probes.length] * (bl % 4 === 3 ? top : 1);
+        g[bl * 256 + j] = x;
+      }
+      for (let j = 0; j < 256; j++) expected[bl * 256 + j] = book.encode(g[bl * 256 + j] / Math.fround(top));
+    }
+    const plan = buildLayerPlan(n, { layerBoundaries: [], skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 8, min8bitSize: 4096 });
+    const c = allocateCoefficients(1);
+    c.gradScale[0] = 1;
+    c.decay[0] = 0;
+    c.bufferMomentum[0] = 0;
+    c.bufferGain[0] = 1;
+    c.fromBuffer[0] = 1;
+    c.fromDirection[0] = 0;
+    c.stepScale[0] = 1e-3;
+    const wasm = WasmBackend.create()!;
+    const cpu = new CpuBackend();
+    const sw = wasm.createState(plan, 'float64');
+    const sc = cpu.createState(plan, 'float64');
+    const w1 = wasm.allocateVector(n, 'float64');
+    const w2 = Vector.zeros(n, 'float64');
+    const grad = Vector.from(g, 'float64');
+    wasm.applyUpdate(plan, c, w1, grad, sw);
+    cpu.applyUpdate(plan, c, w2, grad, sc);
+    const [a] = sw.snapshot().layers;
+    const [b] = sc.snapshot().layers;
+    if (a.bits !== 8 || b.bits !== 8) return expect.fail('8-bit state expected');
+    expect(Array.from(a.absmax.slice(0, 4))).to.deep.equal([1, 1, 1, 1]);
+    const wrongWasm = expected.findIndex((k, i) => a.codes[i] !== k);
+    const wrongJs = expected.findIndex((k, i) => b.codes[i] !== k);
+    expect(wrongWasm, `WASM: element ${wrongWasm}, g = ${g[wrongWasm]}`).to.equal(-1);
+    expect(wrongJs, `JS: element ${wrongJs}, g = ${g[wrongJs]}`).to.equal(-1);
+    sw.dispose();
+  });
+
   it('tracks a 32-bit run within bitsandbytes’ bounds over 100 re-synced steps (layers >= 4096)', function () {
     this.timeout(120000);
     expect(checkEightBitTracking(() => WasmBackend.create()!).backendName).to.equal('wasm-simd');
