@@ -2,7 +2,7 @@
 // template per kernel, instantiated for float32 (f32x4) and float64 (f64x2) so
 // both types share one piece of math. `scripts/build-wasm.mjs` compiles it with
 // wabt. Every kernel handles 8 elements per loop turn (two f32x4 or four f64x2
-// vectors; the float32 norms take 16), then a scalar tail doing the same
+// vectors; the float32 norms and momentum updates take 16), then a scalar tail doing the same
 // operations in the same order.
 //
 // Exports, with byte addresses into the one imported memory:
@@ -189,7 +189,7 @@ function update(T, plain) {
     ${LOOP_LOCALS} ${c.locals}
     (local $w_v v128) (local $d_v v128) (local $b_v v128) (local $w_s ${T.t}) (local $d_s ${T.t}) (local $b_s ${T.t})
     ${c.init}
-    ${loop(T, ['$w', '$g', '$b'], body)})`;
+    ${loop(T.t === 'f32' ? { ...T, vectors: 4 } : T, ['$w', '$g', '$b'], body)})`;
 }
 
 function updateNoBuf(T) {
