@@ -27,9 +27,23 @@ export function buildCReference(flags: readonly string[] = C_FLAGS): { path: str
   return { path };
 }
 
+/**
+ * The order of the C loop's passes: `per-layer` runs both passes of a layer
+ * back to back (pass 2 finds it in cache); `two-pass` runs the norm pass over
+ * every layer first, the order lars-ts keeps so that bad input changes nothing.
+ */
+export type CPassOrder = 'per-layer' | 'two-pass';
+
 /** Runs the compiled C step as a child process that times itself; returns the times of its timed steps in ms. */
-export function runCReference(path: string, dtype: 'float32' | 'float64', sizes: readonly number[], runs: number, warmup: number): number[] {
-  const out = spawnSync(path, [dtype === 'float32' ? 'f32' : 'f64', String(runs), String(warmup), sizes.join(',')], {
+export function runCReference(
+  path: string,
+  dtype: 'float32' | 'float64',
+  sizes: readonly number[],
+  runs: number,
+  warmup: number,
+  order: CPassOrder = 'per-layer',
+): number[] {
+  const out = spawnSync(path, [dtype === 'float32' ? 'f32' : 'f64', String(runs), String(warmup), sizes.join(','), order], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });

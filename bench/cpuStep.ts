@@ -8,13 +8,13 @@ import {
   type NumericType,
   type OptimizerBackend,
 } from '../src/index.js';
-import { buildCReference, C_FLAGS, C_FLAGS_CONTRACTED, runCReference } from './cReference.js';
+import { buildCReference, C_FLAGS, C_FLAGS_CONTRACTED, runCReference, type CPassOrder } from './cReference.js';
 import { fillRandom, sampleRuns, summarize } from './harness.js';
 import { resnet50LikeLayout } from './resnet50Layout.js';
 import type { BenchSuite } from './suites.js';
 
 /** Rounds per size and type: every implementation runs once per round, in turn, so a load change on the machine hits all of them alike. */
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** One implementation under test: takes `runs` timed steps (after its own warm-up) and returns their times in ms. */
 interface Contender {
@@ -31,8 +31,10 @@ interface Contender {
  * backend with its own vectors (zero-copy) and with ordinary vectors (copied
  * in and out every step), the zero-copy case on 2 threads (calling thread +
  * 1 worker, {@link WasmBackend.createThreaded}), the plain JS backend, and the
- * C reference loop on one thread (strict IEEE, and with gcc's default FMA
- * contraction for comparison).
+ * C reference loop on one thread: strict IEEE with both passes of each layer
+ * back to back (the reference of the ratio column), the same with the norm
+ * pass over every layer first (the order lars-ts keeps, so that bad input
+ * changes nothing), and gcc's default FMA contraction for comparison.
  *
  * The implementations take turns over {@link ROUNDS} rounds and the medians
  * pool every round, so the ratio to C compares samples taken side by side.
@@ -54,6 +56,7 @@ async function run(): Promise<void> {
       const contenders: Contender[] = [];
       const sizes = layout.map((t) => t.size);
       if ('path' in strict) contenders.push(cContender('C loop (1 thread, strict IEEE)', strict.path, dtype, sizes, true));
+      if ('path' in strict) contenders.push(cContender('C loop (1 thread, strict, two passes)', strict.path, dtype, sizes, false, 'two-pass'));
       if ('path' in contracted) contenders.push(cContender('C loop (1 thread, FMA contraction)', contracted.path, dtype, sizes, false));
       contenders.push(stepContender('WASM SIMD, zero-copy', WasmBackend.create()!, layout, n, dtype, true));
       const threaded = WasmBackend.createThreaded({ threads: 2 })!;
@@ -81,11 +84,11 @@ async function run(): Promise<void> {
 }
 
 /** The C loop as a contender: each round is one child process with 2 warm-up steps. */
-function cContender(name: string, path: string, dtype: NumericType, sizes: number[], reference: boolean): Contender {
+function cContender(name: string, path: string, dtype: NumericType, sizes: number[], reference: boolean, order: CPassOrder = 'per-layer'): Contender {
   return {
     name,
     reference,
-    sample: async (runs) => runCReference(path, dtype, sizes, runs, 2),
+    sample: async (runs) => runCReference(path, dtype, sizes, runs, 2, order),
     dispose: () => undefined,
   };
 }

@@ -7,7 +7,11 @@
  *   pass 2: d = gs·g + wd·w; b = mu·buf + a·d; w -= step·(cb·b + cd·d), with
  *           u = b when cb = 1 and cd = 0, the shortcut the WASM and JS
  *           backends take for plain momentum.
- * Usage: larsStep f32|f64 runs warmup size1,size2,...
+ * The order of the passes is a choice: `per-layer` (the default) runs pass 1
+ * and pass 2 of each layer back to back, so pass 2 finds the layer in cache;
+ * `two-pass` runs pass 1 over every layer first, as lars-ts must (it checks
+ * every norm for NaN/Inf, and may clip globally, before changing anything).
+ * Usage: larsStep f32|f64 runs warmup size1,size2,... [per-layer|two-pass]
  * Prints one JSON line: {"times":[ms, ...]} for the timed steps.
  */
 #include <math.h>
@@ -31,55 +35,80 @@ static double next_random(void) {
   return (rng / 4294967296.0 - 0.5) * 2;
 }
 
-#define DEFINE_STEP(T, NAME)                                                              \
-  static void NAME(T *w, const T *g, T *buf, const long *start, int layers, int first) {  \
+/* Σw², Σg² of one layer, accumulated in double. */
+#define DEFINE_NORMS(T, NAME)                                                             \
+  static void NAME(const T *wl, const T *gl, long n, double *ww_out, double *gg_out) {    \
+    double ww = 0, gg = 0;                                                                \
+    _Pragma("omp simd reduction(+ : ww, gg)") for (long i = 0; i < n; i++) {              \
+      ww += (double)wl[i] * wl[i];                                                        \
+      gg += (double)gl[i] * gl[i];                                                        \
+    }                                                                                     \
+    *ww_out = ww;                                                                         \
+    *gg_out = gg;                                                                         \
+  }
+
+/* The timm-style coefficients of one layer from its norms, then its fused update. */
+#define DEFINE_UPDATE(T, NAME)                                                            \
+  static void NAME(T *wm, const T *gl, T *bl, long n, double ww, double gg, int first) {  \
     const double lr = 0.1, wd = 1e-4, mu = 0.9, eta = 1e-3;                               \
-    for (int l = 0; l < layers; l++) {                                                    \
-      const T *wl = w + start[l], *gl = g + start[l];                                      \
-      const long n = start[l + 1] - start[l];                                             \
-      double ww = 0, gg = 0;                                                              \
-      _Pragma("omp simd reduction(+ : ww, gg)") for (long i = 0; i < n; i++) {            \
-        ww += (double)wl[i] * wl[i];                                                      \
-        gg += (double)gl[i] * gl[i];                                                      \
+    const double wn = sqrt(ww), gn = sqrt(gg);                                            \
+    const double ratio = wn > 0 && gn > 0 ? eta * wn / (gn + wd * wn) : 1.0;             \
+    const T gs = (T)ratio, wdc = (T)(wd * ratio), m = (T)(first ? 0.0 : mu);              \
+    const T a = 1, cb = 1, cd = 0, step = (T)lr;                                          \
+    if (cb == 1 && cd == 0) { /* plain momentum: u = b, as the WASM and JS backends */    \
+      for (long i = 0; i < n; i++) {                                                      \
+        const T wi = wm[i];                                                               \
+        const T b = m * bl[i] + a * (gs * gl[i] + wdc * wi);                              \
+        bl[i] = b;                                                                        \
+        wm[i] = wi - step * b;                                                            \
       }                                                                                   \
-      const double wn = sqrt(ww), gn = sqrt(gg);                                          \
-      const double ratio = wn > 0 && gn > 0 ? eta * wn / (gn + wd * wn) : 1.0;           \
-      const T gs = (T)ratio, wdc = (T)(wd * ratio), m = (T)(first ? 0.0 : mu);            \
-      const T a = 1, cb = 1, cd = 0, step = (T)lr;                                        \
-      T *bl = buf + start[l];                                                             \
-      T *wm = w + start[l];                                                               \
-      if (cb == 1 && cd == 0) { /* plain momentum: u = b, as the WASM and JS backends */  \
-        for (long i = 0; i < n; i++) {                                                    \
-          const T wi = wm[i];                                                             \
-          const T b = m * bl[i] + a * (gs * gl[i] + wdc * wi);                            \
-          bl[i] = b;                                                                      \
-          wm[i] = wi - step * b;                                                          \
-        }                                                                                 \
-      } else {                                                                            \
-        for (long i = 0; i < n; i++) {                                                    \
-          const T wi = wm[i];                                                             \
-          const T d = gs * gl[i] + wdc * wi;                                              \
-          const T b = m * bl[i] + a * d;                                                  \
-          bl[i] = b;                                                                      \
-          wm[i] = wi - step * (cb * b + cd * d);                                          \
-        }                                                                                 \
+    } else {                                                                              \
+      for (long i = 0; i < n; i++) {                                                      \
+        const T wi = wm[i];                                                               \
+        const T d = gs * gl[i] + wdc * wi;                                                \
+        const T b = m * bl[i] + a * d;                                                    \
+        bl[i] = b;                                                                        \
+        wm[i] = wi - step * (cb * b + cd * d);                                            \
       }                                                                                   \
     }                                                                                     \
   }
 
-DEFINE_STEP(float, step_f32)
-DEFINE_STEP(double, step_f64)
+/* One step. per_layer: norms then update of each layer while it is in cache;
+ * else all norms first, then all updates (the order lars-ts must keep). */
+#define DEFINE_STEP(T, NAME, NORMS, UPDATE)                                               \
+  static void NAME(T *w, const T *g, T *buf, const long *start, int layers, int first,    \
+                   int per_layer, double *ww, double *gg) {                               \
+    for (int l = 0; l < layers; l++) {                                                    \
+      const long s = start[l], n = start[l + 1] - s;                                      \
+      NORMS(w + s, g + s, n, &ww[l], &gg[l]);                                             \
+      if (per_layer) UPDATE(w + s, g + s, buf + s, n, ww[l], gg[l], first);               \
+    }                                                                                     \
+    if (!per_layer)                                                                       \
+      for (int l = 0; l < layers; l++) {                                                  \
+        const long s = start[l], n = start[l + 1] - s;                                    \
+        UPDATE(w + s, g + s, buf + s, n, ww[l], gg[l], first);                            \
+      }                                                                                   \
+  }
+
+DEFINE_NORMS(float, norms_f32)
+DEFINE_NORMS(double, norms_f64)
+DEFINE_UPDATE(float, update_f32)
+DEFINE_UPDATE(double, update_f64)
+DEFINE_STEP(float, step_f32, norms_f32, update_f32)
+DEFINE_STEP(double, step_f64, norms_f64, update_f64)
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s f32|f64 runs warmup size1,size2,...\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s f32|f64 runs warmup size1,size2,... [per-layer|two-pass]\n", argv[0]);
     return 2;
   }
+  const int per_layer = argc < 6 || strcmp(argv[5], "two-pass") != 0;
   const int f32 = strcmp(argv[1], "f32") == 0;
   const int runs = atoi(argv[2]), warmup = atoi(argv[3]);
   int layers = 1;
   for (const char *p = argv[4]; *p; p++) layers += *p == ',';
   long *start = malloc(sizeof(long) * (layers + 1));
+  double *ww = malloc(sizeof(double) * layers), *gg = malloc(sizeof(double) * layers);
   start[0] = 0;
   char *text = argv[4];
   for (int l = 0; l < layers; l++) {
@@ -105,8 +134,8 @@ int main(int argc, char **argv) {
   printf("{\"times\":[");
   for (int r = 0; r < warmup + runs; r++) {
     const double t0 = now_ms();
-    if (f32) step_f32(w, g, buf, start, layers, r == 0);
-    else step_f64(w, g, buf, start, layers, r == 0);
+    if (f32) step_f32(w, g, buf, start, layers, r == 0, per_layer, ww, gg);
+    else step_f64(w, g, buf, start, layers, r == 0, per_layer, ww, gg);
     const double t = now_ms() - t0;
     if (r >= warmup) printf("%s%.4f", r > warmup ? "," : "", t);
   }
