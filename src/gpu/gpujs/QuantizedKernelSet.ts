@@ -8,6 +8,7 @@ import {
   quantizedParamsKernel,
   quantizedUpdateSquaresKernel,
   requantizeKernel,
+  unpackCode,
 } from './quantizedKernelSources.js';
 import { WORDS_PER_BLOCK, type QuantizedStateLayout } from './QuantizedStateLayout.js';
 
@@ -48,6 +49,7 @@ export function compileQuantizedKernelSet(gpu: GPU, layout: QuantizedStateLayout
     loopMaxIterations: Math.max(chunkSize, 256),
     pipeline: true,
     immutable: true,
+    functions: [unpackCode],
   };
   const make = (fn: unknown, output: number[]): CompiledKernel =>
     (gpu.createKernel as (f: unknown, s: object) => unknown)(fn, { ...common, output }) as CompiledKernel;

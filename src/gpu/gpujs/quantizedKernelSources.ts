@@ -21,6 +21,16 @@ type KernelThis = {
   constants: { chunkSize: number; wordsPerBlock: number; zeroCode: number };
 };
 
+/**
+ * Code `slot` (0, 1 or 2) of a code word c₀ + 256·c₁ + 65536·c₂. A helper
+ * the kernels call (compiled with them through gpu.js's `functions` setting).
+ */
+export function unpackCode(word: number, slot: number): number {
+  const hi = Math.floor(word * 0.0000152587890625);
+  const upper = Math.floor(word * 0.00390625);
+  return slot < 0.5 ? word - 256 * upper : slot < 1.5 ? upper - 256 * hi : hi;
+}
+
 /** One thread per 256-element block of an 8-bit row: the new absmax, max |b| over the block. */
 export function blockAbsmaxKernel(
   this: KernelThis,
@@ -49,9 +59,7 @@ export function blockAbsmaxKernel(
     const j = Math.floor((e + 0.5) / 3);
     const slot = e - 3 * j;
     const word = codes[r][wordBase + j];
-    const hi = Math.floor(word * 0.0000152587890625);
-    const upper = Math.floor(word * 0.00390625);
-    const code = slot < 0.5 ? word - 256 * upper : slot < 1.5 ? upper - 256 * hi : hi;
+    const code = unpackCode(word, slot);
     const d = gs * g[y][xi] + wd * w[y][xi];
     const b = mu * (codeValues[code] * scale) + a * d;
     max = Math.max(max, Math.abs(b));
@@ -91,8 +99,6 @@ export function requantizeKernel(
   const scale = absmax[r][k];
   const next = newAbsmax[r][k];
   const word = codes[r][x];
-  const hi = Math.floor(word * 0.0000152587890625);
-  const upper = Math.floor(word * 0.00390625);
   let out = 0;
   let place = 1;
   for (let slot = 0; slot < 3; slot++) {
@@ -100,7 +106,7 @@ export function requantizeKernel(
     let c = this.constants.zeroCode;
     if (e < 255.5 && next > 0) {
       const xi = 256 * k + e;
-      const old = slot < 0.5 ? word - 256 * upper : slot < 1.5 ? upper - 256 * hi : hi;
+      const old = unpackCode(word, slot);
       const d = gs * g[y][xi] + wd * w[y][xi];
       const b = mu * (codeValues[old] * scale) + a * d;
       const q = b / next;
@@ -161,9 +167,7 @@ export function quantizedParamsKernel(
     const j = Math.floor((e + 0.5) / 3);
     const slot = e - 3 * j;
     const word = codes[r8][this.constants.wordsPerBlock * k + j];
-    const hi = Math.floor(word * 0.0000152587890625);
-    const upper = Math.floor(word * 0.00390625);
-    const code = slot < 0.5 ? word - 256 * upper : slot < 1.5 ? upper - 256 * hi : hi;
+    const code = unpackCode(word, slot);
     b = coef[l][2] * (codeValues[code] * absmax[r8][k]) + coef[l][3] * d;
   } else {
     b = newBuf32[chunkRow32[y]][x];
@@ -205,9 +209,7 @@ export function quantizedUpdateSquaresKernel(
       const j = Math.floor((e + 0.5) / 3);
       const slot = e - 3 * j;
       const word = codes[r8][this.constants.wordsPerBlock * k + j];
-      const hi = Math.floor(word * 0.0000152587890625);
-      const upper = Math.floor(word * 0.00390625);
-      const code = slot < 0.5 ? word - 256 * upper : slot < 1.5 ? upper - 256 * hi : hi;
+      const code = unpackCode(word, slot);
       old = codeValues[code] * absmax[r8][k];
     } else {
       old = buf32[r32][i];
