@@ -193,12 +193,7 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     const coef = packCoefficients(plan, c, state === null);
     const t0 = this.sync();
     const pu = this.run(r.kernels.chunkUpdateSquares, w, g, buf, r.layout.chunkLayer, coef) as DeviceTexture;
-    const sums = this.run(r.kernels.layerPairSums, pu, pu, r.layout.firstChunk, r.layout.chunkCount) as Float32Array;
-    pu.delete();
-    const out = new Float64Array(plan.segments.length);
-    for (let l = 0; l < out.length; l++) out[l] = sums[2 * l];
-    this.timings.computeMs += this.sync() - t0;
-    return out;
+    return this.layerUpdateSums(pu, r, t0);
   }
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
@@ -278,13 +273,18 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     const coef = packCoefficients(plan, c, false);
     const t0 = this.sync();
     const pu = this.run(q.kernels.updateSquares, w, g, codes, absmax, floats ?? codes, q.layout.chunkRow8, q.layout.chunkRow32, r.layout.chunkLayer, coef, q.values) as DeviceTexture;
+    return this.layerUpdateSums(pu, r, t0);
+  }
+
+  /** The per-layer sums of the per-chunk Σu² in `pu` (which it frees), read back; ends the compute phase started at `t0`. */
+  private layerUpdateSums(pu: DeviceTexture, r: PlanResources, t0: number): Float64Array {
     let sums: Float32Array;
     try {
       sums = this.run(r.kernels.layerPairSums, pu, pu, r.layout.firstChunk, r.layout.chunkCount) as Float32Array;
     } finally {
       pu.delete();
     }
-    const out = new Float64Array(plan.segments.length);
+    const out = new Float64Array(r.plan.segments.length);
     for (let l = 0; l < out.length; l++) out[l] = sums[2 * l];
     this.timings.computeMs += this.sync() - t0;
     return out;
