@@ -419,18 +419,10 @@ export abstract class GradientBasedOptimizer<
    * compute in `dtype` without losing precision and hold the plan's 8-bit state.
    */
   private useBackendFor(dtype: NumericType, plan: LayerPlan): void {
-    const eightBit = plan.segments.some((s) => s.stateBits === 8);
-    for (;;) {
+    for (let why = unfitFor(this.backend, dtype, plan); why !== null; why = unfitFor(this.backend, dtype, plan)) {
       const from = this.backend.name;
-      if (!this.backend.supports(dtype)) {
-        this.moveToCpu();
-        this.warn(`backend ${from} cannot compute in ${dtype} without losing precision; using the CPU backend (${this.backend.name})`);
-      } else if (eightBit && !this.backend.supportsStateBits(8)) {
-        this.moveToCpu();
-        this.warn(`backend ${from} cannot hold 8-bit optimizer state; using the CPU backend (${this.backend.name})`);
-      } else {
-        return;
-      }
+      this.moveToCpu();
+      this.warn(`backend ${from} ${why}; using the CPU backend (${this.backend.name})`);
     }
   }
 
@@ -453,20 +445,20 @@ export abstract class GradientBasedOptimizer<
     }
   }
 
-
   /**
    * Moves to the next backend down: from a GPU to the fastest CPU backend
    * (WebAssembly SIMD where available), from WebAssembly to the JS loops,
-   * which run everything.
+   * which run everything. Momentum state goes straight to the JS loops when
+   * the next backend could not hold it.
    */
   private moveToCpu(): void {
     let cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend(threadOptions(this.options.cpuThreads));
-    if (this.plan !== null && this.plan.segments.some((s) => s.stateBits === 8) && !cpu.supportsStateBits(8)) {
-      cpu.dispose();
-      cpu = new CpuBackend();
-    }
     if (this.state !== null && this.plan !== null) {
       const snapshot = this.state.snapshot();
+      if (unfitFor(cpu, snapshot.dtype, this.plan) !== null) {
+        cpu.dispose();
+        cpu = new CpuBackend();
+      }
       const moved = cpu.createState(this.plan, snapshot.dtype);
       moved.restore(snapshot);
       this.state.dispose();
@@ -475,6 +467,13 @@ export abstract class GradientBasedOptimizer<
     this.backend.dispose();
     this.backend = cpu;
   }
+}
+
+/** Why `backend` cannot run `plan` in `dtype` (as a clause after its name), or null when it can. */
+function unfitFor(backend: OptimizerBackend, dtype: NumericType, plan: LayerPlan): string | null {
+  if (!backend.supports(dtype)) return `cannot compute in ${dtype} without losing precision`;
+  if (plan.segments.some((s) => s.stateBits === 8) && !backend.supportsStateBits(8)) return 'cannot hold 8-bit optimizer state';
+  return null;
 }
 
 function checkFiniteNorms(plan: LayerPlan, norms: Float64Array): void {
