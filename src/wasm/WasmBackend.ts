@@ -156,12 +156,10 @@ export class WasmBackend implements OptimizerBackend {
 
   /**
    * A {@link WasmState} when every layer is 32-bit, else a
-   * {@link WasmQuantizedState} (the first one copies the code book into memory).
+   * {@link WasmQuantizedState} (the first step on one copies the code book into memory).
    */
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
-    if (!plan.segments.some((s) => s.stateBits === 8)) return new WasmState(this.heap, plan, dtype);
-    this.book ??= new WasmCodeBook(this.heap);
-    return new WasmQuantizedState(this.heap, plan, dtype);
+    return plan.segments.some((s) => s.stateBits === 8) ? new WasmQuantizedState(this.heap, plan, dtype) : new WasmState(this.heap, plan, dtype);
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
@@ -259,7 +257,7 @@ export class WasmBackend implements OptimizerBackend {
     return s.address;
   }
 
-  /** `state`, checked to be one this backend created (null for none). */
+  /** `state`, checked to be one this backend created (null for none); an 8-bit state gets the code book into memory. */
   private ownState(state: BackendState | null): WasmState | WasmQuantizedState | null {
     if (state === null) return null;
     if (!(state instanceof WasmState || state instanceof WasmQuantizedState) || state.heap !== this.heap) {

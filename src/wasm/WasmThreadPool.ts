@@ -122,7 +122,7 @@ export class WasmThreadPool {
     this.alive = [];
     this.exits = [];
     for (let i = 0; i < workers; i++) {
-      const s = (this.control >>> 2) + HEADER_INTS + SLOT_INTS * i;
+      const s = this.slotBase(i);
       i32[s + S.state] = word(0, PHASE.closed);
       i32[s + S.current] = -1;
       i32[s + S.failAt] = -1;
@@ -131,8 +131,14 @@ export class WasmThreadPool {
       });
       worker.unref();
       worker.on('error', () => (this.alive[i] = false));
-      this.exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
-      worker.on('exit', () => (this.alive[i] = false));
+      this.exits.push(
+        new Promise((resolve) =>
+          worker.once('exit', () => {
+            this.alive[i] = false;
+            resolve();
+          }),
+        ),
+      );
       this.workerList.push(worker);
       this.alive.push(true);
     }
@@ -196,7 +202,7 @@ export class WasmThreadPool {
    * `null` cancels a failure not yet reached.
    */
   failWorkerAfter(pieces: number | null, hang = false): void {
-    const s = (this.control >>> 2) + HEADER_INTS;
+    const s = this.slotBase(0);
     const i32 = viewsOf(this.heap.memory).i32;
     Atomics.store(i32, s + S.hang, hang ? 1 : 0);
     Atomics.store(i32, s + S.failAt, pieces === null ? -1 : Atomics.load(i32, s + S.pieces) + pieces);
@@ -239,7 +245,7 @@ export class WasmThreadPool {
     const h = this.control >>> 2;
     Atomics.store(i32, h + H.stop, 1);
     this.workerList.forEach((worker, i) => {
-      Atomics.notify(i32, h + HEADER_INTS + SLOT_INTS * i + S.state);
+      Atomics.notify(i32, this.slotBase(i) + S.state);
       void worker.terminate();
       this.alive[i] = false;
     });
@@ -276,7 +282,7 @@ export class WasmThreadPool {
     const posted: number[] = [];
     for (let i = 0; i < this.workerList.length; i++) {
       if (!this.alive[i]) continue;
-      const s = h + HEADER_INTS + SLOT_INTS * i;
+      const s = this.slotBase(i);
       Atomics.store(i32, s + S.state, word(this.seq, PHASE.open));
       Atomics.notify(i32, s + S.state);
       posted.push(i);
@@ -285,7 +291,7 @@ export class WasmThreadPool {
       const open = word(this.seq, PHASE.open);
       const until = Date.now() + 1000;
       for (const i of posted) {
-        const s = h + HEADER_INTS + SLOT_INTS * i;
+        const s = this.slotBase(i);
         while (Atomics.load(i32, s + S.state) === open && Date.now() < until) Atomics.wait(i32, s + S.state, open, 10);
       }
     }
@@ -297,7 +303,7 @@ export class WasmThreadPool {
   /** Closes the job for worker `i` if it never entered, else waits for it; finishes its chunk if it failed. */
   private settle(i: number, v: ReturnType<typeof viewsOf>): void {
     const i32 = v.i32;
-    const s = (this.control >>> 2) + HEADER_INTS + SLOT_INTS * i;
+    const s = this.slotBase(i);
     const open = word(this.seq, PHASE.open);
     if (Atomics.compareExchange(i32, s + S.state, open, word(this.seq, PHASE.closed)) === open) return;
     let progress = Atomics.load(i32, s + S.pieces);
@@ -380,8 +386,13 @@ export class WasmThreadPool {
     this.tables = null;
   }
 
+  /** The Int32 index of worker `i`'s slot in the memory. */
+  private slotBase(i: number): number {
+    return (this.control >>> 2) + HEADER_INTS + SLOT_INTS * i;
+  }
+
   /** Field `field` of worker `i`'s slot. */
   private slot(i: number, field: number): number {
-    return Atomics.load(viewsOf(this.heap.memory).i32, (this.control >>> 2) + HEADER_INTS + SLOT_INTS * i + field);
+    return Atomics.load(viewsOf(this.heap.memory).i32, this.slotBase(i) + field);
   }
 }
