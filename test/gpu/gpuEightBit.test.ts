@@ -20,6 +20,7 @@ import { decodeBase64 } from '../../src/util/base64.js';
 import { normal, normalFloat32 } from '../support/random.js';
 import { checkEightBitTracking } from '../support/trackingCheck.js';
 import { newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
+import { relL2 } from '../support/relativeError.js';
 
 /**
  * Tolerances of 8-bit GPU state against the CPU's 8-bit state, with
@@ -76,16 +77,6 @@ function layersOf(saved: SavedOptimizerState): LayerState[] {
       ? { bits: 8 as const, codes: decodeBase64(m.codes), absmax: new Float32Array(decodeBase64(m.absmax).buffer) }
       : { bits: 32 as const, values: new Float32Array(decodeBase64(m.values).buffer) },
   );
-}
-
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>, start: number, end: number): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = start; i < end; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
 }
 
 /** Mixed-layout parameters: N(0, 0.1), the frozen layer all zero. */

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { allocateCoefficients, buildLayerPlan, CpuBackend, Vector, type LayerPlan } from '../../src/index.js';
 import { ChunkLayout } from '../../src/gpu/gpujs/ChunkLayout.js';
 import { fillRandom, newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
+import { relL2 } from '../support/relativeError.js';
 
 /**
  * Float32 tolerances of the GPU against the CPU backend (which accumulates in
@@ -48,16 +49,6 @@ const LAYOUTS: [string, number[]][] = [
   ['over 1M elements', [3, 1_048_583, 1000, 1]],
   ['over 16M elements in one layer, past 2^24', [7, 16_777_259, 1]],
 ];
-
-function relL2(a: Float32Array | Float64Array, b: Float32Array | Float64Array, start: number, end: number): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = start; i < end; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
-}
 
 describe('gpu.js backend agrees with the CPU backend over random layouts (float32)', function () {
   this.timeout(120_000);
