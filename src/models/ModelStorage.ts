@@ -31,11 +31,6 @@ export class ModelStorage<T extends NumericType> {
     return this.current;
   }
 
-  /** Whether {@link adopt} has moved the storage. */
-  get adopted(): boolean {
-    return this.reused !== null;
-  }
-
   /**
    * Moves the parameters (values kept) into a vector from `allocate`, and
    * allocates one more for the gradients. Nothing happens when the storage
