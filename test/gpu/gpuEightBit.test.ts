@@ -281,6 +281,28 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
     full.dispose();
   });
 
+  it('restore refuses a snapshot that does not fit, checking every layer before changing the device state', () => {
+    const { opt, backend } = run8(MIXED_LAYOUT, KWARGS, newGpuBackend());
+    opt.step(mixedParams(70), mixedGradient(normal(71)));
+    const snapshot = stateOf(opt).snapshot();
+    const target = backend.createState(opt.layerPlan!, 'float32');
+    expect(target).to.be.an.instanceOf(GpuQuantizedState);
+    const empty = target.snapshot();
+    const layers = snapshot.layers;
+    // A bad last layer must not let the earlier ones be written.
+    const badLast = { ...snapshot, layers: [...layers.slice(0, 4), { bits: 8 as const, codes: new Uint8Array(7), absmax: new Float32Array(1) }] };
+    expect(() => target.restore(badLast)).to.throw(/layer 4 is 8-bit, but this optimizer keeps it 32-bit/);
+    const negative = { ...snapshot, layers: layers.map((x, l) => (l === 1 && x.bits === 8 ? { ...x, absmax: x.absmax.map((a, i) => (i === 5 ? -1 : a)) } : x)) };
+    expect(() => target.restore(negative)).to.throw(/layer 1 has absmax -1/);
+    const short = { ...snapshot, layers: layers.map((x, l) => (l === 0 && x.bits === 8 ? { ...x, absmax: x.absmax.slice(1) } : x)) };
+    expect(() => target.restore(short)).to.throw(/layer 0 has 31 absmax value\(s\), expected 32/);
+    expect(target.snapshot()).to.deep.equal(empty);
+    target.restore(snapshot);
+    expect(target.snapshot()).to.deep.equal(snapshot);
+    target.dispose();
+    opt.dispose();
+  });
+
   it('saveState on the GPU continues bit-identically in a fresh GPU optimizer, and on the CPU', () => {
     const kwargs = { ...KWARGS, percentile_clipping: 90, nesterov: true };
     const a = run8(MIXED_LAYOUT, kwargs, newGpuBackend());

@@ -1,6 +1,5 @@
 import type { LayerPlan } from '../../optimizers/LayerPlan.js';
-import { blockCount } from '../../quantization/blockwise.js';
-import { checkSnapshotFits } from '../HostState.js';
+import { checkQuantizedSnapshotFits } from '../checkQuantizedSnapshot.js';
 import type { BackendState } from '../OptimizerBackend.js';
 import type { LayerState, StateSnapshot } from '../StateSnapshot.js';
 import { deviceTextureBytes, type DeviceTexture } from './GpuKernelSet.js';
@@ -83,20 +82,7 @@ export class GpuQuantizedState implements BackendState {
 
   /** Uploads `snapshot` exactly; checks every layer (bits, sizes, absmax finite and ≥ 0) before changing anything. */
   restore(snapshot: StateSnapshot): void {
-    checkSnapshotFits(snapshot, this.plan, 'float32');
-    snapshot.layers.forEach((layer, l) => {
-      const s = this.plan.segments[l];
-      if (layer.bits !== s.stateBits) {
-        throw new Error(`state layer ${l} is ${layer.bits}-bit, but this optimizer keeps it ${s.stateBits}-bit (optimBits/min8bitSize differ)`);
-      }
-      if (layer.bits === 8) {
-        const blocks = blockCount(s.end - s.start);
-        if (layer.absmax.length !== blocks) throw new Error(`state layer ${l} has ${layer.absmax.length} absmax value(s), expected ${blocks}`);
-        for (const a of layer.absmax) {
-          if (!(a >= 0 && a < Infinity)) throw new Error(`state layer ${l} has absmax ${a}; absmax must be finite and >= 0`);
-        }
-      }
-    });
+    checkQuantizedSnapshotFits(snapshot, this.plan, 'float32');
     const codes = snapshot.layers.map((layer) => (layer.bits === 8 ? layer.codes : null));
     const absmax = snapshot.layers.map((layer) => (layer.bits === 8 ? layer.absmax : null));
     const floats = snapshot.layers.map((layer) => (layer.bits === 32 ? (layer.values as Float32Array) : null));
