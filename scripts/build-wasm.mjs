@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
 import { kernelsWat } from './wasm/kernelsWat.mjs';
+import { BOOK } from './wasm/quantizedWat.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'src', 'wasm', 'generated');
@@ -32,6 +33,8 @@ writeFileSync(
     `/** The kernel module importing a shared memory (for worker threads), base64. */\n` +
     `export const KERNELS_SHARED_BASE64 = '${shared}';\n\n` +
     `/** The kernel module importing an ordinary memory, base64. */\n` +
-    `export const KERNELS_PLAIN_BASE64 = '${plain}';\n`,
+    `export const KERNELS_PLAIN_BASE64 = '${plain}';\n\n` +
+    `/** Byte offsets of the code book the 8-bit kernels read (scripts/wasm/quantizedWat.mjs). */\n` +
+    `export const CODE_BOOK_LAYOUT = ${JSON.stringify(BOOK)} as const;\n`,
 );
 console.log(`build-wasm: ${Math.round((shared.length * 3) / 4)} + ${Math.round((plain.length * 3) / 4)} bytes of kernels`);

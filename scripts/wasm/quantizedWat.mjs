@@ -19,10 +19,10 @@ const BLOCK = 256;
 /**
  * Byte offsets in the code book block: the 256 codes as f64 (exactly the f32
  * codes promoted, so one f64 load replaces a load and a promotion), 256 f64
- * thresholds, the 2^15-byte guess table, the zero code (i32).
- * src/wasm/WasmCodeBook.ts writes the same layout.
+ * thresholds, the 2^15-byte guess table, the zero code (i32). build-wasm.mjs
+ * writes it into the generated module, where src/wasm/WasmCodeBook.ts reads it.
  */
-const BOOK = { codes: 0, thresholds: 2048, guess: 4096, zeroCode: 4096 + 32768, bytes: 4096 + 32768 + 4 };
+export const BOOK = { codes: 0, thresholds: 2048, guess: 4096, zeroCode: 4096 + 32768, bytes: 4096 + 32768 + 4 };
 /** The guess table is indexed by the top 15 bits of a float32 pattern. */
 const GUESS_SHIFT = 32 - 15;
 

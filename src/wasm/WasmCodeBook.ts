@@ -1,12 +1,10 @@
 import { GUESS_BITS, SIGNED_CODE_BOOK, type CodeBook } from '../quantization/CodeBook.js';
 import { QUANT_BLOCK } from '../quantization/blockwise.js';
+import { CODE_BOOK_LAYOUT } from './generated/kernelsWasm.js';
 import type { WasmHeap } from './WasmHeap.js';
 
-/**
- * Byte offsets of a code book in WebAssembly memory, as the 8-bit kernels
- * read it (they hard-code the same numbers: scripts/wasm/quantizedWat.mjs).
- */
-const LAYOUT = { codes: 0, thresholds: 2048, guess: 4096, zeroCode: 4096 + 32768, bytes: 4096 + 32768 + 4 } as const;
+/** Byte offsets of a code book in WebAssembly memory, as the 8-bit kernels read it (from their generator). */
+const LAYOUT = CODE_BOOK_LAYOUT;
 
 /**
  * The code book of 8-bit momentum copied into a {@link WasmHeap}, once per
