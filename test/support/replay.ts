@@ -37,18 +37,16 @@ export function replayRun(
   const layout = s.layers.map((l) => ({ name: l.name, size: l.init.length, kind: 'weight' as const }));
   const opt = new LARSOptimizer(null, preset(run.kwargs), { backend, layout });
   // With backendVectors, w and g come from the optimizer (zero-copy on the WebAssembly backend).
-  const w = backendVectors ? opt.allocateVector(layout.reduce((a, l) => a + l.size, 0), dtype) : Vector.from(s.layers.flatMap((l) => l.init), dtype);
-  if (backendVectors) w.data.set(s.layers.flatMap((l) => l.init));
-  const g = backendVectors ? opt.allocateVector(w.length, dtype) : null;
-  const place = (values: number[]): Vector<'float32' | 'float64'> => {
-    if (g === null) return Vector.from(values, dtype);
-    g.data.set(values);
-    return g;
-  };
+  const init = s.layers.flatMap((l) => l.init);
+  const vector = (): Vector<'float32' | 'float64'> => (backendVectors ? opt.allocateVector(init.length, dtype) : Vector.zeros(init.length, dtype));
+  const w = vector();
+  const g = vector();
+  w.data.set(init);
   let maxAbs = 0;
   let maxRel = 0;
   for (let step = 0; step < s.steps; step++) {
-    opt.step(w, place(s.layers.flatMap((l) => l.grads[step])));
+    g.data.set(s.layers.flatMap((l) => l.grads[step]));
+    opt.step(w, g);
     let offset = 0;
     run.layers.forEach((layer) => {
       const expected = flatten(layer.params_after[step]);
