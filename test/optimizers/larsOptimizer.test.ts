@@ -16,9 +16,9 @@ import {
   WasmBackend,
 } from '../../src/index.js';
 
-/** Options with warmup and schedule off, so a step uses exactly initialLearningRate. */
 /** The backend a fallback lands on first: WebAssembly SIMD where this runtime has it. */
 const CPU_NAME = createCpuBackend().name;
+/** Options with warmup and schedule off, so a step uses exactly initialLearningRate. */
 const plain: LARSOptimizerOptionsInput = { warmupEpochs: 0, learningRateSchedule: 'constant', backend: 'cpu' };
 const twoLayers: ParameterLayout = [
   { name: 'w', size: 4, kind: 'weight' },
