@@ -10,7 +10,7 @@ import { kernelsWat } from './wasm/kernelsWat.mjs';
 import { BOOK } from './wasm/quantizedWat.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, 'src', 'wasm', 'generated');
+const outDir = join(root, 'src', 'backends', 'wasm', 'generated');
 const wabt = await initWabt();
 
 function compile(name, shared) {

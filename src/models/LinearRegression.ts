@@ -5,7 +5,7 @@ import type { FlatParameters } from './FlatParameters.js';
 import { ModelStorage, type VectorAllocator } from './ModelStorage.js';
 import type { FullModel, GradientResult } from './FullModel.js';
 import type { ParameterLayout } from './ParameterLayout.js';
-import type { Evaluation } from '../training/evaluateModel.js';
+import type { Evaluation } from './evaluateModel.js';
 
 /** How to build a {@link LinearRegression}. */
 export interface LinearRegressionConfig<T extends NumericType> {

@@ -2,9 +2,8 @@ import type { NumericType } from '../numeric/NumericType.js';
 import type { Vector } from '../numeric/Vector.js';
 import { FlatParameters } from './FlatParameters.js';
 import type { ParameterLayout } from './ParameterLayout.js';
-import type { GradientBasedOptimizer } from '../optimizers/GradientBasedOptimizer.js';
 
-/** Makes a zero vector of `length` elements of type `dtype`, e.g. an optimizer's {@link GradientBasedOptimizer.vectorAllocator}. */
+/** Makes a zero vector of `length` elements of type `dtype`, e.g. an optimizer's `vectorAllocator`. */
 export type VectorAllocator = <D extends NumericType>(length: number, dtype: D) => Vector<D>;
 
 /**

@@ -9,7 +9,7 @@ import type { FullModel, GradientResult } from './FullModel.js';
 import { layerNormBackward, layerNormForward } from './layerNormKernels.js';
 import type { ParameterLayout, ParameterTensor } from './ParameterLayout.js';
 import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
-import type { ClassifierEvaluation } from '../training/evaluateModel.js';
+import type { ClassifierEvaluation } from './evaluateModel.js';
 
 /** How to build a {@link MultilayerPerceptron}. */
 export interface MultilayerPerceptronConfig<T extends NumericType> {

@@ -1,26 +1,24 @@
+import type { LayerPlan, LayerPlanOptions } from '../core/LayerPlan.js';
+import { buildLayerPlan } from '../core/LayerPlan.js';
+import type { BackendState, OptimizerBackend } from '../core/OptimizerBackend.js';
+import { OptimizerInputError } from '../core/OptimizerInputError.js';
+import { BackendChain } from '../backends/BackendChain.js';
+import { selectBackend } from '../backends/selectBackend.js';
 import type { FullModel } from '../models/FullModel.js';
 import type { VectorAllocator } from '../models/ModelStorage.js';
 import type { ParameterLayout } from '../models/ParameterLayout.js';
 import { describeValue, type NumericType } from '../numeric/NumericType.js';
 import { Vector } from '../numeric/Vector.js';
-import type { LARSRule } from '../options/LARSRule.js';
 import type { GradientBasedOptimizerOptions } from '../options/GradientBasedOptimizerOptions.js';
-import { CpuBackend } from '../gpu/CpuBackend.js';
-import { createCpuBackend } from '../gpu/createCpuBackend.js';
-import { WasmBackend } from '../wasm/WasmBackend.js';
-import type { BackendState, OptimizerBackend } from '../gpu/OptimizerBackend.js';
-import { selectBackend, threadOptions } from '../gpu/selectBackend.js';
-import type { LayerState, StateSnapshot } from '../gpu/StateSnapshot.js';
-import { decodeBase64, encodeBase64 } from '../util/base64.js';
-import { allocateCoefficients } from './LayerCoefficients.js';
-import { buildLayerPlan, type LayerPlan, type LayerPlanOptions } from './LayerPlan.js';
-import { globalClipScale, updateNormScale, writeLayerCoefficients, type StepHyperParameters } from './layerUpdateRule.js';
-import { learningRateAt } from './learningRateSchedule.js';
-import { OptimizerInputError } from './OptimizerInputError.js';
+import type { LARSRule } from '../options/LARSRule.js';
 import type { OptimizationResult, OptimizeControls, TrainingData } from '../training/OptimizationResult.js';
+import type { TrainableOptimizer } from '../training/TrainableOptimizer.js';
 import { trainModel } from '../training/trainModel.js';
-import { PERCENTILE_HISTORY, PercentileClipper } from './PercentileClipper.js';
-import type { SavedLayerState, SavedOptimizerState } from './SavedOptimizerState.js';
+import { learningRateAt } from './learningRateSchedule.js';
+import { PercentileClipper } from './PercentileClipper.js';
+import { decodeSavedState, encodeMomentum, encodePercentileHistory } from './savedStateCodec.js';
+import type { SavedOptimizerState } from './SavedOptimizerState.js';
+import { clipUpdateNorms, computeStepCoefficients } from './stepCoefficients.js';
 
 /** Optional wiring of an optimizer that is not an option: a layout, a backend, a warning sink. */
 export interface OptimizerSetup {
@@ -68,17 +66,15 @@ export abstract class GradientBasedOptimizer<
   TInput,
   TOutput,
   O extends GradientBasedOptimizerOptions = GradientBasedOptimizerOptions,
-> {
+> implements TrainableOptimizer<T, TInput, TOutput> {
   /** The validated, frozen options. */
   readonly options: O;
   /** The model being trained, or null for an optimizer stepped by hand. */
   readonly model: FullModel<T, TInput, TOutput> | null;
 
-  private backend: OptimizerBackend;
+  private readonly chain: BackendChain;
   private readonly layout: ParameterLayout | null;
-  private readonly warn: (message: string) => void;
   private plan: LayerPlan | null = null;
-  private state: BackendState | null = null;
   private dtype: NumericType | null = null;
   private stepCount = 0;
   private clipper: PercentileClipper | null = null;
@@ -88,8 +84,8 @@ export abstract class GradientBasedOptimizer<
     this.model = model;
     this.options = options;
     this.layout = setup.layout ?? null;
-    this.warn = setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
-    this.backend = setup.backend ?? selectBackend(options.backend, options.cpuThreads);
+    const warn = setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
+    this.chain = new BackendChain(setup.backend ?? selectBackend(options.backend, options.cpuThreads), options.cpuThreads, warn);
   }
 
   /** How the concrete optimizer forms its update. */
@@ -102,7 +98,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Which backend runs the hot loops: `cpu`, `headlessgl`, `webgl2`, `webgpu`, … */
   get backendName(): string {
-    return this.backend.name;
+    return this.chain.backend.name;
   }
 
   /**
@@ -114,7 +110,7 @@ export abstract class GradientBasedOptimizer<
    */
   allocateVector<D extends NumericType = T>(length: number, dtype: D): Vector<D> {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`length must be a non-negative integer, got ${length}`);
-    return this.backend.allocateVector?.(length, dtype) ?? Vector.zeros(length, dtype);
+    return this.chain.backend.allocateVector?.(length, dtype) ?? Vector.zeros(length, dtype);
   }
 
   /**
@@ -130,7 +126,8 @@ export abstract class GradientBasedOptimizer<
    * backends that read ordinary arrays or copy to a device anyway.
    */
   get placesVectors(): boolean {
-    return this.backend.allocateVector !== undefined && this.backend.placesVectors !== false;
+    const backend = this.chain.backend;
+    return backend.allocateVector !== undefined && backend.placesVectors !== false;
   }
 
   /** Steps taken since construction or the last {@link reset}. */
@@ -177,7 +174,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Bytes of memory the momentum state occupies (0 before the first step or with momentum 0). */
   stateBytes(): number {
-    return this.state?.bytes ?? 0;
+    return this.chain.state?.bytes ?? 0;
   }
 
   /**
@@ -191,56 +188,38 @@ export abstract class GradientBasedOptimizer<
     this.checkVectors(parameters, gradient);
     const plan = this.planFor(parameters.length);
     const settings = this.updateRuleSettings();
-    this.useBackendFor(parameters.dtype, plan);
-    const norms = this.onBackend((b) => b.layerNorms(plan, parameters, gradient));
+    this.chain.fitFor(parameters.dtype, plan);
+    const norms = this.chain.run((b) => b.layerNorms(plan, parameters, gradient));
     checkFiniteNorms(plan, norms);
 
     const stepNumber = this.stepCount + 1;
     const o = this.options;
-    const lr = this.learningRateAt(stepNumber);
-    const layers = plan.segments.length;
-    let globalScale = 1;
-    if (o.useGradientClipping) {
-      let total = 0;
-      for (let l = 0; l < layers; l++) total += norms[2 * l + 1];
-      globalScale = globalClipScale(Math.sqrt(total), o.maxGradientNorm);
-    }
-    const gradSq = new Float64Array(layers);
-    for (let l = 0; l < layers; l++) gradSq[l] = norms[2 * l + 1] * globalScale * globalScale;
-    const clipper = this.clipperFor(settings.percentileClipping, layers);
-    const percentileScales = clipper.scales(gradSq, stepNumber);
-
-    const hp: StepHyperParameters = {
-      learningRate: lr,
-      weightDecay: o.weightDecay,
-      trustCoefficient: settings.trustCoefficient,
-      epsilon: settings.epsilon,
-      momentum: o.momentum,
-      dampening: o.dampening,
-      nesterov: o.useNesterov,
-      rule: settings.rule,
-      firstStep: this.stepCount === 0,
-    };
-    const coeffs = allocateCoefficients(layers);
-    for (const s of plan.segments) {
-      const l = s.index;
-      writeLayerCoefficients(coeffs, l, {
-        weightNorm: Math.sqrt(norms[2 * l]),
-        gradNorm: Math.sqrt(gradSq[l]) * percentileScales[l],
-        gradScale: globalScale * percentileScales[l],
-        adapt: s.adapt,
-        decay: s.decay,
-      }, hp);
-    }
+    const clipper = this.clipperFor(settings.percentileClipping, plan.segments.length);
+    const { coefficients, clippedGradientSq } = computeStepCoefficients({
+      layers: plan.segments,
+      squaredNorms: norms,
+      maxGradientNorm: o.useGradientClipping ? o.maxGradientNorm : null,
+      percentileClipper: clipper.active ? clipper : null,
+      stepNumber,
+      hyper: {
+        learningRate: this.learningRateAt(stepNumber),
+        weightDecay: o.weightDecay,
+        trustCoefficient: settings.trustCoefficient,
+        epsilon: settings.epsilon,
+        momentum: o.momentum,
+        dampening: o.dampening,
+        nesterov: o.useNesterov,
+        rule: settings.rule,
+        firstStep: this.stepCount === 0,
+      },
+    });
     this.ensureState(plan, parameters.dtype);
     if (settings.maxUnorm > 0) {
-      const updateSq = this.onBackend((b) => b.updateNorms(plan, coeffs, parameters, gradient, this.state));
-      for (let l = 0; l < layers; l++) {
-        coeffs.stepScale[l] *= updateNormScale(Math.sqrt(updateSq[l]), Math.sqrt(norms[2 * l]), settings.maxUnorm);
-      }
+      const updateSq = this.chain.run((b) => b.updateNorms(plan, coefficients, parameters, gradient, this.chain.state));
+      clipUpdateNorms(coefficients, updateSq, norms, settings.maxUnorm);
     }
-    this.onBackend((b) => b.applyUpdate(plan, coeffs, parameters, gradient, this.state));
-    clipper.commit(gradSq, stepNumber);
+    this.chain.run((b) => b.applyUpdate(plan, coefficients, parameters, gradient, this.chain.state));
+    clipper.commit(clippedGradientSq, stepNumber);
     this.stepCount = stepNumber;
     this.dtype = parameters.dtype;
   }
@@ -267,8 +246,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Forgets all state: step count, momentum, clipping history, plan. Options and backend stay. */
   reset(): void {
-    this.state?.dispose();
-    this.state = null;
+    this.chain.replaceState(null, null);
     this.plan = null;
     this.dtype = null;
     this.stepCount = 0;
@@ -277,14 +255,12 @@ export abstract class GradientBasedOptimizer<
 
   /** Frees the backend's resources; the optimizer must not be used afterwards. */
   dispose(): void {
-    this.state?.dispose();
-    this.state = null;
-    this.backend.dispose();
+    this.chain.dispose();
   }
 
   /** The state as plain JSON: restore it into an optimizer with the same options to continue bit for bit. */
   saveState(): SavedOptimizerState {
-    const snapshot = this.state === null ? null : this.onBackend(() => this.state!.snapshot());
+    const snapshot = this.chain.run(() => this.chain.state?.snapshot() ?? null);
     return {
       format: 'lars-ts.optimizer-state',
       version: 1,
@@ -293,8 +269,8 @@ export abstract class GradientBasedOptimizer<
       stepsPerEpoch: this.stepsPerEpochOverride,
       dtype: this.dtype,
       length: this.plan?.length ?? null,
-      momentum: snapshot === null ? null : snapshot.layers.map(encodeLayer),
-      percentileHistory: this.clipper !== null && this.clipper.active ? encodeBase64(this.clipper.history) : null,
+      momentum: snapshot === null ? null : encodeMomentum(snapshot),
+      percentileHistory: this.clipper !== null && this.clipper.active ? encodePercentileHistory(this.clipper.history) : null,
     };
   }
 
@@ -305,61 +281,27 @@ export abstract class GradientBasedOptimizer<
    * @throws {@link OptimizerInputError} (`invalid-state`) when it does not fit.
    */
   loadState(saved: SavedOptimizerState): void {
-    const bad = (why: string) => new OptimizerInputError('invalid-state', `cannot load optimizer state: ${why}`);
-    if (saved === null || typeof saved !== 'object' || saved.format !== 'lars-ts.optimizer-state') {
-      throw bad('not a lars-ts optimizer state (format field missing or wrong)');
-    }
-    if (saved.version !== 1) throw bad(`unsupported version ${String(saved.version)}`);
-    if (!Number.isInteger(saved.stepCount) || saved.stepCount < 0) throw bad(`stepCount ${saved.stepCount} is not a count`);
-    const plan = saved.length === null ? null : this.tryPlan(saved.length, bad);
-    const settings = this.updateRuleSettings();
-    let snapshot: StateSnapshot | null = null;
-    let history: Float64Array | null = null;
-    try {
-      if (saved.momentum !== null) {
-        if (plan === null || (saved.dtype !== 'float32' && saved.dtype !== 'float64')) {
-          throw new Error('momentum is present but length or dtype is missing');
-        }
-        const dtype = saved.dtype;
-        snapshot = { dtype, layers: saved.momentum.map((m) => decodeLayer(m, dtype)) };
-      }
-      if (saved.percentileHistory !== null) {
-        history = decodeFloat64(saved.percentileHistory);
-        if (plan === null || history.length !== plan.segments.length * PERCENTILE_HISTORY) {
-          throw new Error('percentile history does not match the layer plan');
-        }
-      }
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
+    const decoded = decodeSavedState(saved, (length) => this.buildPlan(length));
+    const { plan, snapshot } = decoded;
     let state: BackendState | null = null;
     if (snapshot !== null && plan !== null) {
-      this.useBackendFor(snapshot.dtype, plan);
+      this.chain.fitFor(snapshot.dtype, plan);
       try {
-        state = this.backend.createState(plan, snapshot.dtype);
+        state = this.chain.backend.createState(plan, snapshot.dtype);
         state.restore(snapshot);
       } catch (e) {
         state?.dispose();
-        throw bad((e as Error).message);
+        throw new OptimizerInputError('invalid-state', `cannot load optimizer state: ${(e as Error).message}`);
       }
     }
-    this.state?.dispose();
-    this.state = state;
+    this.chain.replaceState(state, plan);
     this.plan = plan;
-    this.dtype = saved.dtype;
-    this.stepCount = saved.stepCount;
-    this.stepsPerEpochOverride = saved.stepsPerEpoch;
+    this.dtype = decoded.dtype;
+    this.stepCount = decoded.stepCount;
+    this.stepsPerEpochOverride = decoded.stepsPerEpoch;
+    const percentile = this.updateRuleSettings().percentileClipping;
     this.clipper =
-      plan === null ? null : new PercentileClipper(settings.percentileClipping, plan.segments.length, history ?? undefined);
-  }
-
-  private tryPlan(length: number, bad: (why: string) => Error): LayerPlan {
-    if (!Number.isInteger(length) || length < 0) throw bad(`length ${length} is not a count`);
-    try {
-      return this.buildPlan(length);
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
+      plan === null ? null : new PercentileClipper(percentile, plan.segments.length, decoded.percentileHistory ?? undefined);
   }
 
   private checkVectors(parameters: Vector<T>, gradient: Vector<T>): void {
@@ -410,70 +352,9 @@ export abstract class GradientBasedOptimizer<
 
   /** Creates the zero momentum state on the first step (none with momentum 0). */
   private ensureState(plan: LayerPlan, dtype: NumericType): void {
-    if (this.options.momentum === 0 || this.state !== null) return;
-    this.state = this.onBackend((b) => b.createState(plan, dtype));
+    if (this.options.momentum === 0 || this.chain.state !== null) return;
+    this.chain.replaceState(this.chain.run((b) => b.createState(plan, dtype)), plan);
   }
-
-  /**
-   * Moves down to a CPU backend, with a warning, until the backend can
-   * compute in `dtype` without losing precision and hold the plan's 8-bit state.
-   */
-  private useBackendFor(dtype: NumericType, plan: LayerPlan): void {
-    for (let why = unfitFor(this.backend, dtype, plan); why !== null; why = unfitFor(this.backend, dtype, plan)) {
-      const from = this.backend.name;
-      this.moveToCpu();
-      this.warn(`backend ${from} ${why}; using the CPU backend (${this.backend.name})`);
-    }
-  }
-
-  /**
-   * Runs `work` on the backend. If a backend other than the JS loops fails,
-   * moves one backend down (GPU → WebAssembly → JS loops) with a warning,
-   * carrying the momentum state across, and runs it there. Input errors are
-   * not backend failures and pass through.
-   */
-  private onBackend<R>(work: (backend: OptimizerBackend) => R): R {
-    for (;;) {
-      try {
-        return work(this.backend);
-      } catch (error) {
-        if (error instanceof OptimizerInputError || this.backend instanceof CpuBackend) throw error;
-        const from = this.backend.name;
-        this.moveToCpu();
-        this.warn(`backend ${from} failed (${(error as Error).message}); continuing on the CPU backend (${this.backend.name})`);
-      }
-    }
-  }
-
-  /**
-   * Moves to the next backend down: from a GPU to the fastest CPU backend
-   * (WebAssembly SIMD where available), from WebAssembly to the JS loops,
-   * which run everything. Momentum state goes straight to the JS loops when
-   * the next backend could not hold it.
-   */
-  private moveToCpu(): void {
-    let cpu = this.backend instanceof WasmBackend ? new CpuBackend() : createCpuBackend(threadOptions(this.options.cpuThreads));
-    if (this.state !== null && this.plan !== null) {
-      const snapshot = this.state.snapshot();
-      if (unfitFor(cpu, snapshot.dtype, this.plan) !== null) {
-        cpu.dispose();
-        cpu = new CpuBackend();
-      }
-      const moved = cpu.createState(this.plan, snapshot.dtype);
-      moved.restore(snapshot);
-      this.state.dispose();
-      this.state = moved;
-    }
-    this.backend.dispose();
-    this.backend = cpu;
-  }
-}
-
-/** Why `backend` cannot run `plan` in `dtype` (as a clause after its name), or null when it can. */
-function unfitFor(backend: OptimizerBackend, dtype: NumericType, plan: LayerPlan): string | null {
-  if (!backend.supports(dtype)) return `cannot compute in ${dtype} without losing precision`;
-  if (plan.segments.some((s) => s.stateBits === 8) && !backend.supportsStateBits(8)) return 'cannot hold 8-bit optimizer state';
-  return null;
 }
 
 function checkFiniteNorms(plan: LayerPlan, norms: Float64Array): void {
@@ -492,32 +373,4 @@ function checkFiniteNorms(plan: LayerPlan, norms: Float64Array): void {
       );
     }
   }
-}
-
-function encodeLayer(layer: LayerState): SavedLayerState {
-  return layer.bits === 32
-    ? { bits: 32, values: encodeBase64(layer.values) }
-    : { bits: 8, codes: encodeBase64(layer.codes), absmax: encodeBase64(layer.absmax) };
-}
-
-function decodeLayer(layer: SavedLayerState, dtype: NumericType): LayerState {
-  if (layer.bits === 32) {
-    const bytes = decodeBase64(layer.values);
-    const values = dtype === 'float32' ? new Float32Array(whole(bytes, 4)) : new Float64Array(whole(bytes, 8));
-    return { bits: 32, values };
-  }
-  if (layer.bits === 8) {
-    return { bits: 8, codes: decodeBase64(layer.codes), absmax: new Float32Array(whole(decodeBase64(layer.absmax), 4)) };
-  }
-  throw new Error(`a layer has ${String((layer as { bits: unknown }).bits)} bits; expected 8 or 32`);
-}
-
-function decodeFloat64(text: string): Float64Array {
-  return new Float64Array(whole(decodeBase64(text), 8));
-}
-
-/** The buffer of `bytes`, checked to hold whole elements of `size` bytes. */
-function whole(bytes: Uint8Array, size: number): ArrayBuffer {
-  if (bytes.byteLength % size !== 0) throw new Error(`${bytes.byteLength} bytes do not make whole ${size}-byte elements`);
-  return bytes.buffer as ArrayBuffer;
 }

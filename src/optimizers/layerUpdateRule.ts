@@ -1,5 +1,5 @@
 import type { LARSRule } from '../options/LARSRule.js';
-import type { LayerCoefficients } from './LayerCoefficients.js';
+import type { LayerCoefficients } from '../core/LayerCoefficients.js';
 
 /**
  * The per-layer math of LARS as pure functions on a few numbers per layer.

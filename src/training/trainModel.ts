@@ -1,13 +1,13 @@
 import { Vector } from '../numeric/Vector.js';
 import type { NumericType } from '../numeric/NumericType.js';
 import type { FullModel } from '../models/FullModel.js';
-import type { GradientBasedOptimizer } from '../optimizers/GradientBasedOptimizer.js';
-import { OptimizerInputError } from '../optimizers/OptimizerInputError.js';
+import { OptimizerInputError } from '../core/OptimizerInputError.js';
 import { SeededRandom } from '../util/SeededRandom.js';
 import { rowCount, takeRows } from './batchRows.js';
 import { EarlyStopping } from './EarlyStopping.js';
-import { evaluateModel } from './evaluateModel.js';
+import { evaluateModel } from '../models/evaluateModel.js';
 import type { EpochRecord, OptimizationResult, OptimizeControls, StopReason, TrainingData } from './OptimizationResult.js';
+import type { TrainableOptimizer } from './TrainableOptimizer.js';
 
 /** Thrown before any change when the data given to `optimize` cannot be trained on. */
 export class TrainingDataError extends Error {
@@ -48,7 +48,7 @@ export function stepsPerEpochFor(examples: number, batchSize: number, dropLastBa
  * do not fit (nothing changes then).
  */
 export async function trainModel<T extends NumericType, TInput, TOutput>(
-  optimizer: GradientBasedOptimizer<T, TInput, TOutput>,
+  optimizer: TrainableOptimizer<T, TInput, TOutput>,
   data: TrainingData<TInput, TOutput>,
   controls: OptimizeControls = {},
 ): Promise<OptimizationResult> {

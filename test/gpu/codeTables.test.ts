@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { SIGNED_CODE_BOOK } from '../../src/index.js';
-import { codeTables } from '../../src/gpu/gpujs/QuantizedKernelSet.js';
+import { codeTables } from '../../src/backends/gpujs/QuantizedKernelSet.js';
 
 /** The float32 just above `x`. */
 function nextUp(x: number): number {

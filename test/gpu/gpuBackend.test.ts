@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { okRuns, replayRun } from '../support/replay.js';
 import { fillRandom, newGpuBackend, REQUIRE_GPU, requireGpuOrSkip } from './gpuContext.js';
+import { backendOf } from '../support/optimizerInternals.js';
 
 const LAYOUT = [
   { name: 'a', size: 1, kind: 'weight' as const },
@@ -52,7 +53,7 @@ describe('gpu.js backend on headless-gl', function () {
   it('really runs on headless-gl: backend name, gpu.js mode, a stack-gl context and kernel launches', () => {
     const warnings: string[] = [];
     const opt = new LARSOptimizer(null, { ...options(), backend: 'gpu' }, { layout: LAYOUT, onWarning: (m) => warnings.push(m) });
-    const backend = (opt as unknown as { backend: ReturnType<typeof newGpuBackend> }).backend;
+    const backend = backendOf<ReturnType<typeof newGpuBackend>>(opt);
     expect(opt.backendName).to.equal('headlessgl');
     expect(backend.mode).to.equal('headlessgl');
     const before = backend.launches;

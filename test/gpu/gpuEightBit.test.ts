@@ -15,12 +15,14 @@ import {
   type ParameterLayout,
   type SavedOptimizerState,
 } from '../../src/index.js';
-import { ChunkLayout } from '../../src/gpu/gpujs/ChunkLayout.js';
+import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
+import type { GpuState } from '../../src/backends/gpujs/GpuState.js';
 import { decodeBase64 } from '../../src/util/base64.js';
 import { normal, normalFloat32 } from '../support/random.js';
 import { checkEightBitTracking } from '../support/trackingCheck.js';
 import { newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
 import { relL2 } from '../support/relativeError.js';
+import { stateOf } from '../support/optimizerInternals.js';
 
 /**
  * Tolerances of 8-bit GPU state against the CPU's 8-bit state, with
@@ -66,8 +68,8 @@ function run8(layout: ParameterLayout, kwargs: FixedBitsKwargs, backend: Optimiz
   return { opt, warnings, backend };
 }
 
-function stateOf(opt: LARS8bit<'float32'>): GpuQuantizedState {
-  return (opt as unknown as { state: GpuQuantizedState }).state;
+function quantizedStateOf(opt: LARS8bit<'float32'>): GpuQuantizedState {
+  return stateOf<GpuQuantizedState>(opt);
 }
 
 /** The saved state's layers, decoded. */
@@ -112,7 +114,7 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
       },
     });
     expect(opt8.backendName).to.equal('headlessgl');
-    expect(stateOf(opt8 as LARS8bit<'float32'>)).to.be.instanceOf(GpuQuantizedState);
+    expect(quantizedStateOf(opt8 as LARS8bit<'float32'>)).to.be.instanceOf(GpuQuantizedState);
     opt8.dispose();
   });
 
@@ -248,7 +250,7 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
     const { opt } = run8(MIXED_LAYOUT, KWARGS, newGpuBackend());
     const w = mixedParams(40);
     opt.step(w, mixedGradient(normal(41)));
-    const state = stateOf(opt);
+    const state = quantizedStateOf(opt);
     const textures = [state.textures.codes, state.textures.absmax, state.textures.floats!];
     const allocated = textures.reduce((sum, t) => {
       const size = (t as unknown as { size: number[] }).size;
@@ -270,7 +272,7 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
     expect(opt.stateBytes()).to.be.at.most(most);
     const full = new LARS32bit(MIXED_LAYOUT, KWARGS, {}, { backend: newGpuBackend() });
     full.step(mixedParams(40), mixedGradient(normal(41)));
-    const fullTexture = (full as unknown as { state: { texture: { size: number[] } } }).state.texture.size;
+    const fullTexture = (stateOf<GpuState>(full).texture as unknown as { size: number[] }).size;
     expect(full.stateBytes()).to.equal(fullTexture[0] * fullTexture[1] * 16);
     expect(full.stateBytes()).to.be.at.least(4 * MIXED_N);
     console.log(
@@ -284,7 +286,7 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
   it('restore refuses a snapshot that does not fit, checking every layer before changing the device state', () => {
     const { opt, backend } = run8(MIXED_LAYOUT, KWARGS, newGpuBackend());
     opt.step(mixedParams(70), mixedGradient(normal(71)));
-    const snapshot = stateOf(opt).snapshot();
+    const snapshot = quantizedStateOf(opt).snapshot();
     const target = backend.createState(opt.layerPlan!, 'float32');
     expect(target).to.be.an.instanceOf(GpuQuantizedState);
     const empty = target.snapshot();

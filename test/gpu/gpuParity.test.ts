@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { allocateCoefficients, buildLayerPlan, CpuBackend, Vector, type LayerPlan } from '../../src/index.js';
-import { ChunkLayout } from '../../src/gpu/gpujs/ChunkLayout.js';
+import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import { fillRandom, newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
 import { relL2 } from '../support/relativeError.js';
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** One tensor of a golden setup. */
 export interface GoldenLayer {
@@ -28,13 +29,15 @@ export interface GoldenRun {
   layers: { name: string; params_after: unknown[]; momentum_buffer_final: unknown }[];
 }
 
-/** The folder of reference trajectories: $LARS_GOLDEN_DIR, else ../shared/golden or shared/golden from the repo root. */
+/**
+ * The folder of reference trajectories: `$LARS_GOLDEN_DIR` when set (to replay
+ * setups kept outside the repository), else the repository's own
+ * `test/fixtures/golden`.
+ */
 export function goldenDir(): string {
-  const candidates = [process.env.LARS_GOLDEN_DIR, path.resolve('../shared/golden'), path.resolve('shared/golden')];
-  for (const dir of candidates) {
-    if (dir !== undefined && fs.existsSync(path.join(dir, 'setups.json'))) return dir;
-  }
-  throw new Error(`golden reference data not found (looked in ${candidates.filter(Boolean).join(', ')})`);
+  const dir = process.env.LARS_GOLDEN_DIR ?? fileURLToPath(new URL('../../../test/fixtures/golden', import.meta.url));
+  if (!fs.existsSync(path.join(dir, 'setups.json'))) throw new Error(`golden reference data not found in ${dir}`);
+  return dir;
 }
 
 /** All golden setups by id. */

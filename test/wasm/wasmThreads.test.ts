@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { fillRandom, uniform } from '../support/random.js';
 import { okRuns, replayRun } from '../support/replay.js';
+import { backendOf } from '../support/optimizerInternals.js';
 
 const CHUNK = 4096;
 
@@ -192,9 +193,9 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     const layout = [{ name: 'big', size: n, kind: 'weight' as const }];
     const two = new LARSOptimizer(null, { backend: 'cpu', cpuThreads: 2 }, { layout });
     const one = new LARSOptimizer(null, { backend: 'cpu' }, { layout });
-    const pool = (two as unknown as { backend: WasmBackend }).backend.threads!;
+    const pool = backendOf<WasmBackend>(two).threads!;
     expect(pool.workers).to.equal(1);
-    expect((one as unknown as { backend: WasmBackend }).backend.threads).to.equal(null);
+    expect(backendOf<WasmBackend>(one).threads).to.equal(null);
     expect(await pool.ready()).to.equal(true);
     const w2 = two.allocateVector(n, 'float32');
     const g2 = two.allocateVector(n, 'float32');

@@ -1,0 +1,278 @@
+import { bytesPerElement, type NumericType } from '../../numeric/NumericType.js';
+import { Vector } from '../../numeric/Vector.js';
+import { isPlainMomentum, type LayerCoefficients } from '../../core/LayerCoefficients.js';
+import type { LayerPlan, LayerSegment } from '../../core/LayerPlan.js';
+import type { BackendState, OptimizerBackend } from '../../core/OptimizerBackend.js';
+import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
+import { WasmCodeBook } from './WasmCodeBook.js';
+import { WasmHeap } from './WasmHeap.js';
+import { WasmQuantizedState } from './WasmQuantizedState.js';
+import { WasmState } from './WasmState.js';
+import { WasmThreadPool, type WasmThreadOptions } from './WasmThreadPool.js';
+
+/** A staging block for operands that arrive as ordinary vectors. */
+interface Staging {
+  address: number;
+  bytes: number;
+}
+
+/** Where one layer's momentum lives: nowhere, a full-precision buffer, or 8-bit codes with their absmax. */
+type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: number } | { readonly bits: 8; readonly codes: number; readonly absmax: number };
+
+/**
+ * The CPU backend at memory speed: WebAssembly SIMD kernels (f32x4 for
+ * float32, f64x2 for float64), one pass for the per-layer norms and one fused
+ * pass for decay, momentum and update.
+ *
+ * Zero copies when the data lives in its memory: vectors from
+ * {@link WasmBackend.allocateVector} (and the momentum state, always) are read
+ * and written in place. Ordinary vectors work too, copied in before each
+ * kernel and, for the parameters, out after the update; that costs about as
+ * much as the step itself at 25M parameters (see `npm run bench`).
+ *
+ * Layers with 8-bit momentum (`optimBits: 8`) keep their codes and absmax in
+ * the same memory ({@link WasmQuantizedState}, the code book beside them in a
+ * {@link WasmCodeBook}) and are updated one 256-element block at a time:
+ * dequantize, update, requantize with a fresh absmax, two elements per turn
+ * in float64 (f64x2) with the code look-ups one at a time. The 32-bit layers
+ * of such a plan use the float kernels below, on their packed values.
+ *
+ * Precision, against the plain JS {@link CpuBackend}:
+ * - 8-bit layers, float32 and float64: the kernels do the same float64
+ *   operations in the same order as the JS loops (float32 values promoted on
+ *   load, rounded once on store; Σu² summed in order), so parameters, codes,
+ *   absmax and update norms are bit-identical for the same coefficients
+ *   (whole optimizer steps can still differ through the norms below);
+ * - norms accumulate in float64 for both types, in up to 16 interleaved partial sums
+ *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
+ * - the float64 update does the same operations in the same order as JS, so
+ *   it is bit-identical;
+ * - the float32 update computes in float32 (coefficients rounded to float32;
+ *   JS computes in float64 and rounds once), so each element differs by a few
+ *   float32 ulps of the terms involved: |Δw| ≤ 2⁻²⁰·(|w| + |step·u|) and
+ *   |Δbuf| ≤ 2⁻²⁰·(|mu·buf| + |a·d|), with d, u as in {@link LayerCoefficients}.
+ */
+export class WasmBackend implements OptimizerBackend {
+  readonly name: string = 'wasm-simd';
+  /** The memory and allocator holding vectors and state. */
+  readonly heap: WasmHeap;
+  private readonly k: KernelExports;
+  private readonly staging: [Staging | null, Staging | null] = [null, null];
+  private readonly owned = new WeakMap<Float32Array | Float64Array, number>();
+  private book: WasmCodeBook | null = null;
+  // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
+  private pool: WasmThreadPool | null = null;
+
+  private constructor(heap: WasmHeap, kernels: KernelExports) {
+    this.heap = heap;
+    this.k = kernels;
+  }
+
+  /**
+   * A WebAssembly backend, or null when this runtime lacks WebAssembly SIMD.
+   * It uses a shared memory when `SharedArrayBuffer` exists (so
+   * {@link WasmBackend.allocateVector} can hand out views), else an ordinary one.
+   *
+   * @param shared - force an ordinary memory with `false`. Default: shared when possible.
+   */
+  static create(shared: boolean = typeof SharedArrayBuffer === 'function'): WasmBackend | null {
+    for (const kind of shared ? [true, false] : [false]) {
+      const module = kernelModule(kind);
+      if (module === null) continue;
+      try {
+        const heap = new WasmHeap(kind);
+        return new WasmBackend(heap, instantiateKernels(module, heap.memory));
+      } catch {
+        // e.g. no address space for a shared memory: try the next kind.
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A WebAssembly backend whose steps also run on worker threads over its
+   * shared memory (see {@link WasmThreadPool}), for zero-copy vectors of at
+   * least `minElements` elements; anything else runs on the calling thread as
+   * in {@link WasmBackend.create}. Falls back to one thread where this runtime
+   * has no worker threads or may not block (a browser's main thread). Null
+   * when WebAssembly SIMD is missing.
+   */
+  static createThreaded(options: WasmThreadOptions = {}): WasmBackend | null {
+    const backend = WasmBackend.create();
+    const module = kernelModule(true);
+    if (backend === null || module === null || !backend.heap.shared) return backend;
+    backend.pool = WasmThreadPool.start(backend.heap, module, options);
+    return backend;
+  }
+
+  /** The worker threads of a backend from {@link WasmBackend.createThreaded}, null for none. */
+  get threads(): WasmThreadPool | null {
+    return this.pool;
+  }
+
+  /** Whether this call goes to the worker threads: zero-copy operands, 32-bit state, a long enough plan. */
+  private threaded(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): boolean {
+    return this.pool !== null && this.pool.accepts(plan) && params.length === plan.length && grads.length === plan.length
+      && this.heap.addressOf(params.data) !== null && this.heap.addressOf(grads.data) !== null
+      && (state === null || (state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype));
+  }
+  // --- end of worker threads ---
+
+  supports(_dtype: NumericType): boolean {
+    return true;
+  }
+
+  /** Both: 32-bit state in {@link WasmState}, 8-bit layers in {@link WasmQuantizedState}, updated by WebAssembly kernels. */
+  supportsStateBits(_bits: 8 | 32): boolean {
+    return true;
+  }
+
+  /** Whether {@link WasmBackend.allocateVector} hands out views of WebAssembly memory (a shared memory), not ordinary vectors. */
+  get placesVectors(): boolean {
+    return this.heap.shared;
+  }
+
+  /**
+   * A zero vector in WebAssembly memory: steps on it copy nothing. It stays
+   * valid as the memory grows and after the backend is disposed (the memory
+   * lives as long as a view of it). With an ordinary (non-shared) memory,
+   * whose views growth would detach, it is an ordinary vector instead.
+   */
+  allocateVector<T extends NumericType>(length: number, dtype: T): Vector<T> {
+    if (!this.heap.shared) return Vector.zeros(length, dtype);
+    const bytes = length * bytesPerElement(dtype);
+    const data = this.heap.view(dtype, this.heap.allocate(bytes), length);
+    this.owned.set(data, bytes);
+    return new Vector<T>(data);
+  }
+
+  /** Gives the memory of a vector from {@link WasmBackend.allocateVector} back; the vector must not be used afterwards. */
+  releaseVector(vector: Vector): void {
+    const bytes = this.owned.get(vector.data);
+    if (bytes === undefined) return;
+    this.owned.delete(vector.data);
+    this.heap.release(vector.data.byteOffset, bytes);
+  }
+
+  /**
+   * A {@link WasmState} when every layer is 32-bit, else a
+   * {@link WasmQuantizedState} (the first step on one copies the code book into memory).
+   */
+  createState(plan: LayerPlan, dtype: NumericType): BackendState {
+    return plan.segments.some((s) => s.stateBits === 8) ? new WasmQuantizedState(this.heap, plan, dtype) : new WasmState(this.heap, plan, dtype);
+  }
+
+  layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
+    if (this.threaded(plan, params, grads, null)) return this.pool!.layerNorms(plan, params.dtype, params.data.byteOffset, grads.data.byteOffset);
+    const size = bytesPerElement(params.dtype);
+    const w = this.operand(params, 0);
+    const g = this.operand(grads, 1);
+    const kernel = params.dtype === 'float32' ? this.k.norms_f32 : this.k.norms_f64;
+    const out = new Float64Array(plan.segments.length * 2);
+    const scratch = this.heap.view('float64', 0, 2);
+    for (const s of plan.segments) {
+      kernel(w + s.start * size, g + s.start * size, s.end - s.start, 0);
+      out[2 * s.index] = scratch[0];
+      out[2 * s.index + 1] = scratch[1];
+    }
+    return out;
+  }
+
+  updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
+    if (this.threaded(plan, params, grads, state)) return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    const f32 = params.dtype === 'float32';
+    const size = bytesPerElement(params.dtype);
+    const own = this.ownState(state);
+    const w = this.operand(params, 0);
+    const g = this.operand(grads, 1);
+    const out = new Float64Array(plan.segments.length);
+    for (const s of plan.segments) {
+      const l = s.index;
+      const o = s.start * size;
+      const n = s.end - s.start;
+      const b = this.layerBuffer(own, s, size);
+      if (b.bits === 8) {
+        out[l] = (f32 ? this.k.unorm_q8_f32 : this.k.unorm_q8_f64)(w + o, g + o, b.codes, b.absmax, n, this.book!.address,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l]);
+      } else {
+        out[l] = (f32 ? this.k.unorm_f32 : this.k.unorm_f64)(w + o, g + o, b.bits === 32 ? b.buf : 0, n,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l]);
+      }
+    }
+    return out;
+  }
+
+  applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
+    if (this.threaded(plan, params, grads, state)) return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    const f32 = params.dtype === 'float32';
+    const size = bytesPerElement(params.dtype);
+    const own = this.ownState(state);
+    const w = this.operand(params, 0);
+    const g = this.operand(grads, 1);
+    for (const s of plan.segments) {
+      const l = s.index;
+      const o = s.start * size;
+      const n = s.end - s.start;
+      const b = this.layerBuffer(own, s, size);
+      if (b.bits === 0) {
+        (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
+      } else if (b.bits === 32 && isPlainMomentum(c, l)) {
+        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+          c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
+      } else if (b.bits === 32) {
+        (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+          c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+      } else {
+        const book = this.book!;
+        (f32 ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+      }
+    }
+    if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, w, params.length));
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+    for (let i = 0; i < 2; i++) {
+      const s = this.staging[i];
+      if (s !== null) this.heap.release(s.address, s.bytes);
+      this.staging[i] = null;
+    }
+    this.book?.release();
+    this.book = null;
+  }
+
+  /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy. */
+  private operand(vector: Vector, slot: 0 | 1): number {
+    const address = this.heap.addressOf(vector.data);
+    if (address !== null) return address;
+    const bytes = vector.data.byteLength;
+    let s = this.staging[slot];
+    if (s === null || s.bytes < bytes) {
+      if (s !== null) this.heap.release(s.address, s.bytes);
+      s = { address: this.heap.allocate(bytes), bytes };
+      this.staging[slot] = s;
+    }
+    this.heap.view(vector.dtype, s.address, vector.length).set(vector.data);
+    return s.address;
+  }
+
+  /** `state`, checked to be one this backend created (null for none); an 8-bit state gets the code book into memory. */
+  private ownState(state: BackendState | null): WasmState | WasmQuantizedState | null {
+    if (state === null) return null;
+    if (!(state instanceof WasmState || state instanceof WasmQuantizedState) || state.heap !== this.heap) {
+      throw new TypeError('the WebAssembly backend needs state it created itself');
+    }
+    if (state instanceof WasmQuantizedState) this.book ??= new WasmCodeBook(this.heap);
+    return state;
+  }
+
+  /** Where layer `s`'s momentum lives in memory (`size` bytes per full-precision element). */
+  private layerBuffer(state: WasmState | WasmQuantizedState | null, s: LayerSegment, size: number): LayerBuffer {
+    if (state === null) return { bits: 0 };
+    if (state instanceof WasmState) return { bits: 32, buf: state.address + s.start * size };
+    const at = state.offset[s.index];
+    if (s.stateBits === 8) return { bits: 8, codes: state.codesAddress + at, absmax: state.absmaxAddress + 4 * state.blockOffset[s.index] };
+    return { bits: 32, buf: state.valuesAddress + at * size };
+  }
+}

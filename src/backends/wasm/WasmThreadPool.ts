@@ -1,0 +1,398 @@
+import type { Worker } from 'node:worker_threads';
+import type { NumericType } from '../../numeric/NumericType.js';
+import type { LayerCoefficients } from '../../core/LayerCoefficients.js';
+import type { LayerPlan } from '../../core/LayerPlan.js';
+import { instantiateKernels, type KernelExports } from './kernelModule.js';
+import type { WasmHeap } from './WasmHeap.js';
+import { claimChunks, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
+
+/** How {@link WasmBackend.createThreaded} splits a step across threads. */
+export interface WasmThreadOptions {
+  /**
+   * Threads in all, the calling thread included: `'auto'` for
+   * `os.availableParallelism()`. Default `'auto'`. 1 means no workers.
+   */
+  readonly threads?: 'auto' | number;
+  /** Plans shorter than this many elements run on the calling thread only. Default 262144. */
+  readonly minElements?: number;
+  /** Elements per chunk, the unit of work a thread claims (rounded up to a multiple of 16). Default 32768. */
+  readonly chunkElements?: number;
+  /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (about 70 µs on the 2-core test machine: enough to catch the next pass of the same step). */
+  readonly spin?: number;
+  /** A worker that makes no progress inside a job for this long is declared stalled (the step throws). Default 30000 ms. */
+  readonly stallMs?: number;
+  /**
+   * For tests: the calling thread waits (up to 1 s) for every worker to enter
+   * each pass before it claims chunks itself, so that workers take part even
+   * in tiny passes. Slower; default false.
+   */
+  readonly awaitWorkers?: boolean;
+}
+
+/** The piece and chunk tables of one plan, in WebAssembly memory. */
+interface PlanTables {
+  readonly plan: LayerPlan;
+  readonly pieceCount: number;
+  readonly chunkCount: number;
+  /** Layer of each piece, to add partial results per layer. */
+  readonly pieceLayer: Int32Array;
+  readonly blocks: { address: number; bytes: number }[];
+  readonly pieces: number;
+  readonly chunks: number;
+  readonly coeffs: number;
+  readonly results: number;
+}
+
+type WorkerThreads = typeof import('node:worker_threads');
+type NodeProcess = { getBuiltinModule?: (id: string) => unknown };
+
+/** `node:worker_threads` and `node:os` when this runtime has them (Node ≥ 20.16) and may block in `Atomics.wait`, else null. */
+function nodeThreads(): { wt: WorkerThreads; cores: number } | null {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (typeof proc?.getBuiltinModule !== 'function' || typeof SharedArrayBuffer !== 'function') return null;
+  try {
+    // Throws where the calling thread may not block (a browser's main thread).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    const wt = proc.getBuiltinModule('node:worker_threads') as WorkerThreads | undefined;
+    const os = proc.getBuiltinModule('node:os') as typeof import('node:os') | undefined;
+    if (wt === undefined || os === undefined) return null;
+    return { wt, cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Worker threads that run the WebAssembly kernels over the backend's shared
+ * memory, splitting each pass of a step into chunks of elements that the
+ * calling thread and the workers claim from an atomic counter (so a slow or
+ * late thread takes fewer). The calling thread works too and then waits for
+ * the workers with `Atomics.wait`; Node only (needs `worker_threads` and a
+ * thread allowed to block).
+ *
+ * Results: the update pass is elementwise, so it is bit-identical to the
+ * single-threaded backend. The norm passes add per-piece partial sums (a piece
+ * is a layer cut at chunk boundaries) per layer, in piece order: the same for
+ * any thread count and schedule, and bit-identical to one thread for a layer
+ * that lies inside one chunk; for a layer of n elements cut into pieces, both
+ * are float64 sums of the same n non-negative terms, so they differ by at
+ * most 2n·2⁻⁵³ relative. Whole optimizer steps therefore differ from one
+ * thread only through trust ratios computed from such norms (last bits).
+ *
+ * Failures: a worker that throws (a bug, a trap) records how far it got in its
+ * chunk, piece by piece (a kernel call on a piece is all-or-nothing unless it
+ * traps, and its addresses lie inside the memory, so it does not), and the
+ * calling thread finishes the chunk: the step completes, exactly, and later
+ * steps run on the calling thread. A worker that dies between jobs (or never
+ * starts) never enters the next job, which the calling thread then runs alone.
+ * Not recoverable: a worker killed from outside while inside a job; after
+ * {@link WasmThreadOptions.stallMs} without progress the step throws, and the
+ * parameters may be partly updated.
+ */
+export class WasmThreadPool {
+  /** Plans shorter than this run on the calling thread only. */
+  readonly minElements: number;
+  /** Elements per chunk. */
+  readonly chunkElements: number;
+  private readonly heap: WasmHeap;
+  private readonly k: KernelExports;
+  private readonly control: number;
+  private readonly controlBytes: number;
+  private readonly workerList: Worker[];
+  private readonly alive: boolean[];
+  private readonly exits: Promise<void>[];
+  private readonly stallMs: number;
+  private readonly awaitWorkers: boolean;
+  private tables: PlanTables | null = null;
+  private seq = 0;
+  private disposed = false;
+
+  private constructor(heap: WasmHeap, module: WebAssembly.Module, wt: WorkerThreads, workers: number, o: WasmThreadOptions) {
+    this.heap = heap;
+    this.k = instantiateKernels(module, heap.memory);
+    this.minElements = o.minElements ?? 262144;
+    this.chunkElements = Math.max(16, Math.ceil((o.chunkElements ?? 32768) / 16) * 16);
+    this.stallMs = o.stallMs ?? 30000;
+    this.awaitWorkers = o.awaitWorkers ?? false;
+    this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
+    this.control = heap.allocate(this.controlBytes);
+    const i32 = viewsOf(heap.memory).i32;
+    const url = new URL('./wasmWorker.js', import.meta.url);
+    this.workerList = [];
+    this.alive = [];
+    this.exits = [];
+    for (let i = 0; i < workers; i++) {
+      const s = this.slotBase(i);
+      i32[s + S.state] = word(0, PHASE.closed);
+      i32[s + S.current] = -1;
+      i32[s + S.failAt] = -1;
+      const worker = new wt.Worker(url, {
+        workerData: { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 },
+      });
+      worker.unref();
+      worker.on('error', () => (this.alive[i] = false));
+      this.exits.push(
+        new Promise((resolve) =>
+          worker.once('exit', () => {
+            this.alive[i] = false;
+            resolve();
+          }),
+        ),
+      );
+      this.workerList.push(worker);
+      this.alive.push(true);
+    }
+  }
+
+  /**
+   * A pool for `heap` (which must be shared), or null when this runtime has
+   * no usable threads or `threads` asks for no workers.
+   *
+   * @param module - the kernel module for a shared memory (`kernelModule(true)`).
+   */
+  static start(heap: WasmHeap, module: WebAssembly.Module, options: WasmThreadOptions = {}): WasmThreadPool | null {
+    if (!heap.shared) return null;
+    const node = nodeThreads();
+    if (node === null) return null;
+    const threads = options.threads === undefined || options.threads === 'auto' ? node.cores : Math.floor(options.threads);
+    if (!(threads >= 2)) return null;
+    return new WasmThreadPool(heap, module, node.wt, threads - 1, options);
+  }
+
+  /** Workers that can still take work (not failed, exited or disposed). */
+  get workers(): number {
+    return this.disposed ? 0 : this.alive.filter((a) => a).length;
+  }
+
+  /** Resolves once every worker has started its loop (or died), false if none is ready after `timeoutMs`. */
+  async ready(timeoutMs = 10000): Promise<boolean> {
+    const t0 = Date.now();
+    for (;;) {
+      const pending = this.workerList.some((_, i) => this.alive[i] && this.slot(i, S.status) === STATUS.starting);
+      if (!pending || Date.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && this.slot(i, S.status) === STATUS.ready);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Resolves once every worker thread has exited (after {@link WasmThreadPool.dispose}, or a failure). */
+  async exited(): Promise<void> {
+    await Promise.all(this.exits);
+  }
+
+  /** Jobs entered by all workers so far: proof that they did work. */
+  workerJobs(): number {
+    return this.workerList.reduce((a, _, i) => a + this.slot(i, S.jobs), 0);
+  }
+
+  /** Pieces (layer pieces of chunks) completed by all workers so far. */
+  workerPieces(): number {
+    return this.workerList.reduce((a, _, i) => a + this.slot(i, S.pieces), 0);
+  }
+
+  /** Whether a step over `plan` goes to the threads: workers alive, plan long enough, 32-bit state only. */
+  accepts(plan: LayerPlan): boolean {
+    return plan.length >= this.minElements && this.workers > 0 && plan.segments.every((s) => s.stateBits === 32);
+  }
+
+  /**
+   * Test hook: worker 0 fails once it has completed `pieces` more pieces, at
+   * the first point after that inside a chunk with pieces left, by throwing
+   * (as a failing worker would) or, with `hang`, by sleeping inside the job
+   * for about a minute (as a worker stopped from outside would).
+   * `null` cancels a failure not yet reached.
+   */
+  failWorkerAfter(pieces: number | null, hang = false): void {
+    const s = this.slotBase(0);
+    const i32 = viewsOf(this.heap.memory).i32;
+    Atomics.store(i32, s + S.hang, hang ? 1 : 0);
+    Atomics.store(i32, s + S.failAt, pieces === null ? -1 : Atomics.load(i32, s + S.pieces) + pieces);
+  }
+
+  /** Per-layer [‖w‖², ‖g‖²] as {@link WasmBackend.layerNorms}, with operands at byte addresses `w`, `g`. */
+  layerNorms(plan: LayerPlan, dtype: NumericType, w: number, g: number): Float64Array {
+    const t = this.run(OP.norms, plan, dtype, w, g, 0, null);
+    const out = new Float64Array(2 * plan.segments.length);
+    const res = viewsOf(this.heap.memory).f64;
+    const r = t.results >>> 3;
+    for (let p = 0; p < t.pieceCount; p++) {
+      const l = t.pieceLayer[p];
+      out[2 * l] += res[r + 2 * p];
+      out[2 * l + 1] += res[r + 2 * p + 1];
+    }
+    return out;
+  }
+
+  /** Per-layer Σu² as {@link WasmBackend.updateNorms}; `b` 0 for no momentum buffer. */
+  updateNorms(plan: LayerPlan, c: LayerCoefficients, dtype: NumericType, w: number, g: number, b: number): Float64Array {
+    const t = this.run(OP.unorm, plan, dtype, w, g, b, c);
+    const out = new Float64Array(plan.segments.length);
+    const res = viewsOf(this.heap.memory).f64;
+    const r = t.results >>> 3;
+    for (let p = 0; p < t.pieceCount; p++) out[t.pieceLayer[p]] += res[r + 2 * p];
+    return out;
+  }
+
+  /** The fused update as {@link WasmBackend.applyUpdate}, in place; `b` 0 for no momentum buffer. */
+  applyUpdate(plan: LayerPlan, c: LayerCoefficients, dtype: NumericType, w: number, g: number, b: number): void {
+    this.run(b === 0 ? OP.updateNoBuf : OP.update, plan, dtype, w, g, b, c);
+  }
+
+  /** Stops and terminates the workers and frees the control block and tables. The pool takes no more work. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const i32 = viewsOf(this.heap.memory).i32;
+    const h = this.control >>> 2;
+    Atomics.store(i32, h + H.stop, 1);
+    this.workerList.forEach((worker, i) => {
+      Atomics.notify(i32, this.slotBase(i) + S.state);
+      void worker.terminate();
+      this.alive[i] = false;
+    });
+    this.releaseTables();
+    this.heap.release(this.control, this.controlBytes);
+  }
+
+  /** Posts one pass, does its share, settles with every worker that entered it. */
+  private run(op: number, plan: LayerPlan, dtype: NumericType, w: number, g: number, b: number, c: LayerCoefficients | null): PlanTables {
+    const t = this.tablesFor(plan);
+    const v = viewsOf(this.heap.memory);
+    const i32 = v.i32;
+    const h = this.control >>> 2;
+    i32[h + H.next] = 0;
+    i32[h + H.op] = op;
+    i32[h + H.f64] = dtype === 'float64' ? 1 : 0;
+    i32[h + H.w] = w;
+    i32[h + H.g] = g;
+    i32[h + H.b] = b;
+    i32[h + H.pieces] = t.pieces;
+    i32[h + H.chunks] = t.chunks;
+    i32[h + H.chunkCount] = t.chunkCount;
+    i32[h + H.coeffs] = t.coeffs;
+    i32[h + H.results] = t.results;
+    if (c !== null) {
+      const f = v.f64;
+      const base = t.coeffs >>> 3;
+      const columns = [c.gradScale, c.decay, c.bufferMomentum, c.bufferGain, c.fromBuffer, c.fromDirection, c.stepScale];
+      for (let l = 0; l < plan.segments.length; l++) {
+        for (let j = 0; j < 7; j++) f[base + 7 * l + j] = columns[j][l];
+      }
+    }
+    this.seq = (this.seq + 1) & 0x0fffffff;
+    const posted: number[] = [];
+    for (let i = 0; i < this.workerList.length; i++) {
+      if (!this.alive[i]) continue;
+      const s = this.slotBase(i);
+      Atomics.store(i32, s + S.state, word(this.seq, PHASE.open));
+      Atomics.notify(i32, s + S.state);
+      posted.push(i);
+    }
+    if (this.awaitWorkers) {
+      const open = word(this.seq, PHASE.open);
+      const until = Date.now() + 1000;
+      for (const i of posted) {
+        const s = this.slotBase(i);
+        while (Atomics.load(i32, s + S.state) === open && Date.now() < until) Atomics.wait(i32, s + S.state, open, 10);
+      }
+    }
+    claimChunks(this.k, v, this.control);
+    for (const i of posted) this.settle(i, v);
+    return t;
+  }
+
+  /** Closes the job for worker `i` if it never entered, else waits for it; finishes its chunk if it failed. */
+  private settle(i: number, v: ReturnType<typeof viewsOf>): void {
+    const i32 = v.i32;
+    const s = this.slotBase(i);
+    const open = word(this.seq, PHASE.open);
+    if (Atomics.compareExchange(i32, s + S.state, open, word(this.seq, PHASE.closed)) === open) return;
+    let progress = Atomics.load(i32, s + S.pieces);
+    let since = Date.now();
+    for (;;) {
+      const x = Atomics.load(i32, s + S.state);
+      if (x === word(this.seq, PHASE.done)) return;
+      if (x === word(this.seq, PHASE.failed)) {
+        this.alive[i] = false;
+        const chunk = Atomics.load(i32, s + S.current);
+        const h = this.control >>> 2;
+        if (chunk >= 0 && chunk < i32[h + H.chunkCount]) {
+          const table = i32[h + H.chunks] >>> 2;
+          runPieces(this.k, v, this.control, i32[table + chunk] + Atomics.load(i32, s + S.currentDone), i32[table + chunk + 1]);
+        }
+        return;
+      }
+      if (Atomics.wait(i32, s + S.state, x, 200) === 'timed-out') {
+        const now = Atomics.load(i32, s + S.pieces);
+        if (now !== progress) {
+          progress = now;
+          since = Date.now();
+        } else if (Date.now() - since > this.stallMs) {
+          this.alive[i] = false;
+          void this.workerList[i].terminate();
+          throw new Error(`WebAssembly worker thread ${i} stalled for ${this.stallMs} ms inside a step; the parameters may be partly updated`);
+        }
+      }
+    }
+  }
+
+  /** The piece and chunk tables of `plan`, built once and kept until another plan comes. */
+  private tablesFor(plan: LayerPlan): PlanTables {
+    if (this.tables?.plan === plan) return this.tables;
+    this.releaseTables();
+    const C = this.chunkElements;
+    const chunkCount = Math.ceil(plan.length / C);
+    const pieces: number[] = [];
+    const firstPiece: number[] = [];
+    let l = 0;
+    const segs = plan.segments;
+    for (let c = 0; c < chunkCount; c++) {
+      firstPiece.push(pieces.length / 3);
+      const lo = c * C;
+      const hi = Math.min(plan.length, lo + C);
+      while (l < segs.length && segs[l].end <= lo) l++;
+      for (let j = l; j < segs.length && segs[j].start < hi; j++) {
+        const start = Math.max(lo, segs[j].start);
+        const end = Math.min(hi, segs[j].end);
+        if (end > start) pieces.push(segs[j].index, start, end);
+      }
+    }
+    const pieceCount = pieces.length / 3;
+    firstPiece.push(pieceCount);
+    const blocks = [pieces.length * 4, firstPiece.length * 4, segs.length * 7 * 8, pieceCount * 16].map((bytes) => ({
+      address: this.heap.allocate(bytes),
+      bytes,
+    }));
+    const i32 = viewsOf(this.heap.memory).i32;
+    i32.set(pieces, blocks[0].address >>> 2);
+    i32.set(firstPiece, blocks[1].address >>> 2);
+    const pieceLayer = new Int32Array(pieceCount);
+    for (let p = 0; p < pieceCount; p++) pieceLayer[p] = pieces[3 * p];
+    this.tables = {
+      plan,
+      pieceCount,
+      chunkCount,
+      pieceLayer,
+      blocks,
+      pieces: blocks[0].address,
+      chunks: blocks[1].address,
+      coeffs: blocks[2].address,
+      results: blocks[3].address,
+    };
+    return this.tables;
+  }
+
+  private releaseTables(): void {
+    for (const b of this.tables?.blocks ?? []) this.heap.release(b.address, b.bytes);
+    this.tables = null;
+  }
+
+  /** The Int32 index of worker `i`'s slot in the memory. */
+  private slotBase(i: number): number {
+    return (this.control >>> 2) + HEADER_INTS + SLOT_INTS * i;
+  }
+
+  /** Field `field` of worker `i`'s slot. */
+  private slot(i: number, field: number): number {
+    return Atomics.load(viewsOf(this.heap.memory).i32, this.slotBase(i) + field);
+  }
+}
