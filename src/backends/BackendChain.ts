@@ -6,6 +6,7 @@ import { createCpuBackend } from './createCpuBackend.js';
 import { CpuBackend } from './js/CpuBackend.js';
 import { threadOptions, type CpuThreads } from './selectBackend.js';
 import { WasmBackend } from './wasm/WasmBackend.js';
+import { threadsUnavailableReason } from './wasm/findThreadHost.js';
 
 /**
  * The backend an optimizer computes on, the momentum state it holds there,
@@ -24,12 +25,14 @@ export class BackendChain {
   /**
    * @param backend - where to start.
    * @param cpuThreads - threads for the WebAssembly backend a GPU falls back to.
-   * @param warn - where each move's warning goes.
+   * @param warn - where each move's warning goes, and why `cpuThreads` above 1 runs on one thread.
    */
   constructor(backend: OptimizerBackend, cpuThreads: CpuThreads, warn: (message: string) => void) {
     this.current = backend;
     this.cpuThreads = cpuThreads;
     this.warn = warn;
+    const single = cpuThreads !== 1 && backend instanceof WasmBackend && backend.threads === null ? threadsUnavailableReason() : null;
+    if (single !== null) warn(`cpuThreads ${cpuThreads}: running on one thread, because ${single}`);
   }
 
   /** The backend in use now. */

@@ -194,5 +194,6 @@ function identity(n: number): Uint32Array {
 }
 
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  // Browsers have no setImmediate; a zero timeout also lets the page repaint.
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }

@@ -1,16 +1,17 @@
-import type { Worker } from 'node:worker_threads';
 import type { NumericType } from '../../numeric/NumericType.js';
 import type { LayerCoefficients } from '../../core/LayerCoefficients.js';
 import type { LayerPlan } from '../../core/LayerPlan.js';
 import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
+import { findThreadHost } from './findThreadHost.js';
+import { waitOnWord, type KernelWorker, type ThreadHost } from './threadHost.js';
 import { claimChunks, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
 
 /** How {@link WasmBackend.createThreaded} splits a step across threads. */
 export interface WasmThreadOptions {
   /**
-   * Threads in all, the calling thread included: `'auto'` for
-   * `os.availableParallelism()`. Default `'auto'`. 1 means no workers.
+   * Threads in all, the calling thread included: `'auto'` for one per core
+   * (`os.availableParallelism()`, `navigator.hardwareConcurrency`). Default `'auto'`. 1 means no workers.
    */
   readonly threads?: 'auto' | number;
   /** Plans shorter than this many elements run on the calling thread only. Default 262144. */
@@ -43,32 +44,14 @@ interface PlanTables {
   readonly results: number;
 }
 
-type WorkerThreads = typeof import('node:worker_threads');
-type NodeProcess = { getBuiltinModule?: (id: string) => unknown };
-
-/** `node:worker_threads` and `node:os` when this runtime has them (Node ≥ 20.16) and may block in `Atomics.wait`, else null. */
-function nodeThreads(): { wt: WorkerThreads; cores: number } | null {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  if (typeof proc?.getBuiltinModule !== 'function' || typeof SharedArrayBuffer !== 'function') return null;
-  try {
-    // Throws where the calling thread may not block (a browser's main thread).
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-    const wt = proc.getBuiltinModule('node:worker_threads') as WorkerThreads | undefined;
-    const os = proc.getBuiltinModule('node:os') as typeof import('node:os') | undefined;
-    if (wt === undefined || os === undefined) return null;
-    return { wt, cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Worker threads that run the WebAssembly kernels over the backend's shared
  * memory, splitting each pass of a step into chunks of elements that the
  * calling thread and the workers claim from an atomic counter (so a slow or
  * late thread takes fewer). The calling thread works too and then waits for
- * the workers with `Atomics.wait`; Node only (needs `worker_threads` and a
- * thread allowed to block).
+ * the workers with `Atomics.wait` (polling instead on a browser's main thread,
+ * which may not block). Node's `worker_threads`, or Web Workers in a
+ * cross-origin-isolated page.
  *
  * Results: the update pass is elementwise, so it is bit-identical to the
  * single-threaded backend. The norm passes add per-piece partial sums (a piece
@@ -98,7 +81,8 @@ export class WasmThreadPool {
   private readonly k: KernelExports;
   private readonly control: number;
   private readonly controlBytes: number;
-  private readonly workerList: Worker[];
+  private readonly workerList: KernelWorker[];
+  private readonly canBlock: boolean;
   private readonly alive: boolean[];
   private readonly exits: Promise<void>[];
   private readonly stallMs: number;
@@ -107,17 +91,17 @@ export class WasmThreadPool {
   private seq = 0;
   private disposed = false;
 
-  private constructor(heap: WasmHeap, module: WebAssembly.Module, wt: WorkerThreads, workers: number, o: WasmThreadOptions) {
+  private constructor(heap: WasmHeap, module: WebAssembly.Module, host: ThreadHost, workers: number, o: WasmThreadOptions) {
     this.heap = heap;
     this.k = instantiateKernels(module, heap.memory);
     this.minElements = o.minElements ?? 262144;
     this.chunkElements = Math.max(16, Math.ceil((o.chunkElements ?? 32768) / 16) * 16);
     this.stallMs = o.stallMs ?? 30000;
     this.awaitWorkers = o.awaitWorkers ?? false;
+    this.canBlock = host.canBlock;
     this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
     this.control = heap.allocate(this.controlBytes);
     const i32 = viewsOf(heap.memory).i32;
-    const url = new URL('./wasmWorker.js', import.meta.url);
     this.workerList = [];
     this.alive = [];
     this.exits = [];
@@ -126,20 +110,17 @@ export class WasmThreadPool {
       i32[s + S.state] = word(0, PHASE.closed);
       i32[s + S.current] = -1;
       i32[s + S.failAt] = -1;
-      const worker = new wt.Worker(url, {
-        workerData: { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 },
-      });
-      worker.unref();
-      worker.on('error', () => (this.alive[i] = false));
+      const input = { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 };
       this.exits.push(
-        new Promise((resolve) =>
-          worker.once('exit', () => {
-            this.alive[i] = false;
-            resolve();
-          }),
-        ),
+        new Promise((resolve) => {
+          this.workerList.push(
+            host.spawn(input, () => {
+              this.alive[i] = false;
+              resolve();
+            }),
+          );
+        }),
       );
-      this.workerList.push(worker);
       this.alive.push(true);
     }
   }
@@ -152,11 +133,11 @@ export class WasmThreadPool {
    */
   static start(heap: WasmHeap, module: WebAssembly.Module, options: WasmThreadOptions = {}): WasmThreadPool | null {
     if (!heap.shared) return null;
-    const node = nodeThreads();
-    if (node === null) return null;
-    const threads = options.threads === undefined || options.threads === 'auto' ? node.cores : Math.floor(options.threads);
+    const host = findThreadHost();
+    if (typeof host === 'string') return null;
+    const threads = options.threads === undefined || options.threads === 'auto' ? host.cores : Math.floor(options.threads);
     if (!(threads >= 2)) return null;
-    return new WasmThreadPool(heap, module, node.wt, threads - 1, options);
+    return new WasmThreadPool(heap, module, host, threads - 1, options);
   }
 
   /** Workers that can still take work (not failed, exited or disposed). */
@@ -292,7 +273,7 @@ export class WasmThreadPool {
       const until = Date.now() + 1000;
       for (const i of posted) {
         const s = this.slotBase(i);
-        while (Atomics.load(i32, s + S.state) === open && Date.now() < until) Atomics.wait(i32, s + S.state, open, 10);
+        while (Atomics.load(i32, s + S.state) === open && Date.now() < until) waitOnWord(this.canBlock, i32, s + S.state, open, 10);
       }
     }
     claimChunks(this.k, v, this.control);
@@ -321,7 +302,7 @@ export class WasmThreadPool {
         }
         return;
       }
-      if (Atomics.wait(i32, s + S.state, x, 200) === 'timed-out') {
+      if (waitOnWord(this.canBlock, i32, s + S.state, x, 200) === 'timed-out') {
         const now = Atomics.load(i32, s + S.pieces);
         if (now !== progress) {
           progress = now;

@@ -1,26 +1,17 @@
-// The entry point of a kernel worker thread (Node worker_threads), started by
-// WasmThreadPool with `new URL('./wasmWorker.js', import.meta.url)`. It
+// The entry point of a kernel worker thread, started by WasmThreadPool: a Node
+// worker_threads worker (input in workerData) or a browser module Web Worker
+// (input in its first message; see threadHost.ts). It
 // instantiates the kernel module over the backend's shared memory and then
 // loops: wait for a job on its handshake word, enter it, claim chunks, report.
 // Any exception (a bug, or a trap) is caught: the worker marks the job failed
 // with how far it got, so the main thread can finish it, and then exits.
-import { workerData } from 'node:worker_threads';
 import { instantiateKernels } from './kernelModule.js';
+import { nodeWorkerInput } from './nodeThreadHost.js';
 import { claimChunks, H, HEADER_INTS, PHASE, phaseOf, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
+import type { KernelWorkerInput } from './threadHost.js';
+import { webWorkerInput } from './webThreadHost.js';
 
-/** What WasmThreadPool passes to each worker. */
-interface WorkerInput {
-  memory: WebAssembly.Memory;
-  module: WebAssembly.Module;
-  /** Byte address of the control block. */
-  control: number;
-  /** This worker's slot index. */
-  slot: number;
-  /** Polls of the handshake word before sleeping in Atomics.wait. */
-  spin: number;
-}
-
-const input = workerData as WorkerInput;
+const input: KernelWorkerInput = nodeWorkerInput() ?? (await webWorkerInput());
 const { memory, control, spin } = input;
 const kernels = instantiateKernels(input.module, memory);
 const h = control >>> 2;

@@ -1,0 +1,13 @@
+// The browser bundle's stand-in for nodeThreadHost.ts (swapped in by
+// scripts/build-browser.mjs): no Node, so no Node built-ins in the bundle.
+import type { KernelWorkerInput, ThreadHost } from './threadHost.js';
+
+/** Always null: browsers have no worker_threads. */
+export function nodeThreadHost(): ThreadHost | null {
+  return null;
+}
+
+/** Always null: a browser kernel worker gets its input as a message. */
+export function nodeWorkerInput(): KernelWorkerInput | null {
+  return null;
+}
