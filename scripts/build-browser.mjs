@@ -5,6 +5,7 @@
 //
 //   node scripts/build-browser.mjs                    # the default entries below
 //   node scripts/build-browser.mjs src/x.ts=name ...  # other entries: dist/browser/<name>.js
+//   node scripts/build-browser.mjs --demo             # the demo page into build/demo/ (after the bundle)
 //
 // Needs the generated kernels (npm run build:wasm) first.
 import * as esbuild from 'esbuild';
@@ -71,8 +72,43 @@ function checkSelfContained(outfile, metafile) {
   if (text.includes('node:worker_threads') || text.includes('node:os')) throw new Error(`${path.relative(root, outfile)} holds Node-only thread code`);
 }
 
+/**
+ * The demo page (examples/browser) into build/demo/: its code bundled with
+ * vega and vega-lite, loading the library from the browser bundle beside it
+ * (so the page proves the bundle), plus index.html. The digits come from
+ * scripts/build-digits.mjs.
+ */
+async function buildDemo() {
+  const demoDir = path.join(root, 'build/demo');
+  const bundle = path.join(outDir, 'lars-ts.js');
+  if (!fs.existsSync(bundle)) throw new Error('dist/browser/lars-ts.js is missing: run `npm run build:browser` first');
+  const library = path.join(root, 'src/index.ts');
+  const libraryAsBundle = {
+    name: 'library-as-bundle',
+    setup(build) {
+      build.onResolve({ filter: /src\/index\.js$/ }, (args) =>
+        path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === library ? { path: './lars-ts.js', external: true } : undefined,
+      );
+    },
+  };
+  fs.mkdirSync(demoDir, { recursive: true });
+  await esbuild.build({
+    ...common,
+    plugins: [libraryAsBundle],
+    entryPoints: [path.join(root, 'examples/browser/main.ts')],
+    outfile: path.join(demoDir, 'demo.js'),
+    minify: true,
+    legalComments: 'eof',
+  });
+  fs.copyFileSync(bundle, path.join(demoDir, 'lars-ts.js'));
+  fs.copyFileSync(path.join(root, 'examples/browser/index.html'), path.join(demoDir, 'index.html'));
+  const size = (f) => (fs.statSync(path.join(demoDir, f)).size / 1e6).toFixed(2);
+  console.log(`build-browser: build/demo/ (demo.js ${size('demo.js')} MB, lars-ts.js ${size('lars-ts.js')} MB, index.html)`);
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args[0] === '--demo') return buildDemo();
   const entries = args.length > 0 ? args.map((a) => a.split('=')) : DEFAULT_ENTRIES;
   const generated = path.join(root, 'src/backends/wasm/generated/kernelsWasm.ts');
   if (!fs.existsSync(generated)) throw new Error('the WebAssembly kernels are not generated yet: run `npm run build:wasm` first');

@@ -1,0 +1,49 @@
+import {
+  CpuBackend,
+  LARSOptimizer,
+  MomentumSGDOptimizer,
+  MultilayerPerceptron,
+  type GradientBasedOptimizer,
+  type Matrix,
+} from '../../src/index.js';
+import type { DemoSettings } from './demoSettings.js';
+
+/** An optimizer of the demo with the perceptron it trains. */
+export type DemoOptimizer = GradientBasedOptimizer<'float32', Matrix<'float32'>, Matrix<'float32'>>;
+
+/** The two contenders' names, as the chart shows them. */
+export const OPTIMIZER_NAMES = ['LARS', 'momentum SGD'] as const;
+
+/**
+ * LARS and momentum SGD at the same (large) batch, each on its own
+ * perceptron from the same seed, on the chosen backend. The settings follow
+ * the Node example (examples/mnist): LARS at learning rate 20 with trust
+ * coefficient 0.001, SGD at 0.1 × batch/256 (the linear scaling rule), both
+ * with momentum 0.9, weight decay 5e-4, a short warmup and a polynomial decay.
+ * WebAssembly asks for one thread per core when the page is cross-origin
+ * isolated (steps of large models then use Web Workers).
+ *
+ * @throws BackendUnavailableError when GPU is asked for and none can run.
+ */
+export function buildDemoOptimizers(s: DemoSettings, onWarning: (message: string) => void): [DemoOptimizer, DemoOptimizer] {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const common = {
+    batchSize: s.batchSize,
+    maxIterations: s.epochs,
+    seed: s.seed,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    warmupEpochs: Math.min(3, Math.max(0, s.epochs - 1)),
+    learningRateSchedule: 'polynomial' as const,
+    polynomialPower: 2,
+    useEarlyStopping: false,
+    backend: s.backend === 'gpu' ? ('gpu' as const) : ('cpu' as const),
+    cpuThreads: s.backend === 'wasm' && isolated ? ('auto' as const) : 1,
+  };
+  const model = () => new MultilayerPerceptron({ layerSizes: [784, s.hidden, 10], dtype: 'float32', seed: s.seed });
+  const setup = () => ({ onWarning, ...(s.backend === 'js' ? { backend: new CpuBackend() } : {}) });
+  return [
+    new LARSOptimizer(model(), { ...common, initialLearningRate: 20, trustCoefficient: 0.001 }, setup()),
+    new MomentumSGDOptimizer(model(), { ...common, initialLearningRate: (0.1 * s.batchSize) / 256 }, setup()),
+  ];
+}
