@@ -17,8 +17,8 @@ export const OPTIMIZER_NAMES = ['LARS', 'momentum SGD'] as const;
 /**
  * LARS and momentum SGD at the same (large) batch, each on its own
  * perceptron from the same seed, on the chosen backend. The settings follow
- * the Node example (examples/mnist): LARS at learning rate 20 with trust
- * coefficient 0.001, SGD at 0.1 × batch/256 (the linear scaling rule), both
+ * the Node example (examples/mnist): LARS with trust coefficient 0.001, SGD by
+ * default at 0.1 × batch/256 (the linear scaling rule), both
  * with momentum 0.9, weight decay 5e-4, a short warmup and a polynomial decay.
  * WebAssembly asks for one thread per core when the page is cross-origin
  * isolated (steps of large models then use Web Workers).
@@ -43,7 +43,7 @@ export function buildDemoOptimizers(s: DemoSettings, onWarning: (message: string
   const model = () => new MultilayerPerceptron({ layerSizes: [784, s.hidden, 10], dtype: 'float32', seed: s.seed });
   const setup = () => ({ onWarning, ...(s.backend === 'js' ? { backend: new CpuBackend() } : {}) });
   return [
-    new LARSOptimizer(model(), { ...common, initialLearningRate: 20, trustCoefficient: 0.001 }, setup()),
-    new MomentumSGDOptimizer(model(), { ...common, initialLearningRate: (0.1 * s.batchSize) / 256 }, setup()),
+    new LARSOptimizer(model(), { ...common, initialLearningRate: s.larsLearningRate, trustCoefficient: 0.001 }, setup()),
+    new MomentumSGDOptimizer(model(), { ...common, initialLearningRate: s.sgdLearningRate ?? (0.1 * s.batchSize) / 256 }, setup()),
   ];
 }

@@ -54,12 +54,12 @@ function warn(message: string): void {
 /** The form's values as a query, over the page's own query. */
 function formQuery(): URLSearchParams {
   const query = new URLSearchParams(location.search);
-  for (const name of ['backend', 'batch', 'epochs', 'hidden', 'train']) query.set(name, (form.elements.namedItem(name) as HTMLInputElement).value);
+  for (const name of ['backend', 'batch', 'epochs', 'hidden', 'train', 'larsLr', 'sgdLr']) query.set(name, (form.elements.namedItem(name) as HTMLInputElement).value);
   return query;
 }
 
 function fillForm(s: DemoSettings): void {
-  const values: Record<string, string> = { backend: s.backend, batch: `${s.batchSize}`, epochs: `${s.epochs}`, hidden: `${s.hidden}`, train: `${s.trainCount}` };
+  const values: Record<string, string> = { backend: s.backend, batch: `${s.batchSize}`, epochs: `${s.epochs}`, hidden: `${s.hidden}`, train: `${s.trainCount}`, larsLr: `${s.larsLearningRate}`, sgdLr: s.sgdLearningRate === null ? '' : `${s.sgdLearningRate}` };
   for (const [name, value] of Object.entries(values)) (form.elements.namedItem(name) as HTMLInputElement).value = value;
 }
 

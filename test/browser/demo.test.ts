@@ -89,6 +89,19 @@ describe('the demo page (examples/browser, built into build/demo) in Chromium', 
     expect(errors).to.deep.equal([]);
   });
 
+  it('the backend choice GPU trains with both optimizers on gpu.js WebGL2', async () => {
+    const page = await open('autostart&backend=gpu&epochs=2&train=1000&test=300&batch=500&hidden=16');
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes((window as unknown as { larsDemo: DemoState }).larsDemo.status), null, { timeout: 90000 });
+    const state = await demoState(page);
+    expect(state.error).to.equal(null);
+    expect(state.status).to.equal('done');
+    expect(state.backends).to.deep.equal({ LARS: 'webgl2', 'momentum SGD': 'webgl2' });
+    expect(state.warnings, 'a fallback to the CPU would warn').to.deep.equal([]);
+    for (const records of Object.values(state.epochs)) expect(records.map((r) => r.epoch)).to.deep.equal([1, 2]);
+    await page.close();
+    expect(errors).to.deep.equal([]);
+  });
+
   it('the backend choice JS runs on the JS loops, and Stop ends the run between two steps', async () => {
     const page = await open('epochs=50&train=2000&test=500&batch=500&hidden=16');
     await page.waitForFunction(() => (window as unknown as { larsDemo: DemoState }).larsDemo.status === 'ready', null, { timeout: 30000 });
