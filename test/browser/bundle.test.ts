@@ -150,6 +150,7 @@ describe('the browser bundle in Chromium (dist/browser/lars-ts.js from a plain <
       // float32 vectors: the GPU computes in float32, the CPU reference in float64 rounded once.
       expect(o.afterwards, `${what}: next step vs an optimizer that never saw the bad input`).to.be.at.most(o.backend === 'gpu' ? 1e-5 : 1e-6);
       expect(o.warnings, what).to.deep.equal([]);
+      if (o.backend === 'threads') expect(o.workerJobs, `${what}: passes the Web Workers entered`).to.be.greaterThan(0);
     }
     expect(errors).to.deep.equal([]);
   });

@@ -140,6 +140,8 @@ export interface BadInputOutcome {
   /** Largest difference between the next good step and a fresh optimizer's same step (the state was untouched). */
   readonly afterwards: number;
   readonly warnings: string[];
+  /** Threads: passes the Web Workers entered (0 elsewhere). */
+  readonly workerJobs: number;
 }
 
 /**
@@ -214,7 +216,9 @@ export async function badInputInPage(backends: PageBackend[]): Promise<BadInputO
       ref.step(wRef, gRef);
       let afterwards = 0;
       for (let i = 0; i < n; i++) afterwards = Math.max(afterwards, Math.abs(w.data[i] - wRef.data[i]));
-      out.push({ backend: which, spoil, backendName: opt.backendName, error, changed, afterwards, warnings });
+      const b = (opt as unknown as { chain: { backend: LarsModule.OptimizerBackend } }).chain.backend;
+      const workerJobs = b instanceof lars.WasmBackend ? (b.threads?.workerJobs() ?? 0) : 0;
+      out.push({ backend: which, spoil, backendName: opt.backendName, error, changed, afterwards, warnings, workerJobs });
       opt.dispose();
       ref.dispose();
     }
