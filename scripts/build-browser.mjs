@@ -35,8 +35,16 @@ const browserVariants = {
   },
 };
 
+/**
+ * Packages a bundle imports instead of holding: TensorFlow.js, which keeps one
+ * engine per page, so a subpath built on it (lars-ts/tfjs) must share the
+ * application's copy. src/index.ts imports none of them.
+ */
+const EXTERNAL = ['@tensorflow/*'];
+
 const common = {
   bundle: true,
+  external: EXTERNAL,
   platform: 'browser',
   format: 'esm',
   target: 'es2022',
@@ -59,7 +67,7 @@ async function workerSource() {
 
 /**
  * Fails the build unless the bundle is self-contained (esbuild left no import
- * in it) and holds none of our Node-only code (nodeThreadHost.ts). gpu.js's
+ * in it but TensorFlow.js's) and holds none of our Node-only code (nodeThreadHost.ts). gpu.js's
  * browser build still carries `require('gl')` and `require('worker_threads')`
  * inside source *strings* (kernel and worker text it never runs in a page),
  * and detectSoftwareRenderer.ts asks `process.getBuiltinModule('node:fs')`
@@ -67,7 +75,8 @@ async function workerSource() {
  */
 function checkSelfContained(outfile, metafile) {
   const output = metafile.outputs[path.relative(process.cwd(), outfile)] ?? Object.values(metafile.outputs)[0];
-  if (output.imports.length > 0) throw new Error(`${path.relative(root, outfile)} imports ${output.imports.map((i) => i.path).join(', ')}`);
+  const imports = output.imports.map((i) => i.path).filter((p) => !p.startsWith('@tensorflow/'));
+  if (imports.length > 0) throw new Error(`${path.relative(root, outfile)} imports ${imports.join(', ')}`);
   const text = fs.readFileSync(outfile, 'utf8');
   if (text.includes('node:worker_threads') || text.includes('node:os')) throw new Error(`${path.relative(root, outfile)} holds Node-only thread code`);
 }
