@@ -26,7 +26,7 @@ export function nodeThreadHost(): ThreadHost | null {
       worker.unref();
       worker.on('error', onExit);
       worker.once('exit', onExit);
-      return { terminate: () => void worker.terminate() };
+      return { terminate: () => worker.terminate().then(() => undefined) };
     },
   };
 }

@@ -18,8 +18,8 @@ export interface KernelWorkerInput {
 
 /** A started kernel worker, as the pool sees it. */
 export interface KernelWorker {
-  /** Stops the worker (asynchronously). */
-  terminate(): void;
+  /** Stops the worker; resolves once it is stopped (at once for a Web Worker). */
+  terminate(): Promise<void>;
 }
 
 /** Worker threads of one runtime. */

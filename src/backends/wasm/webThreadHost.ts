@@ -48,6 +48,7 @@ export function webThreadHost(): ThreadHost | string {
         terminate() {
           worker.terminate();
           exit();
+          return Promise.resolve();
         },
       };
     },
