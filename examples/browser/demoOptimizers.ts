@@ -20,13 +20,13 @@ export const OPTIMIZER_NAMES = ['LARS', 'momentum SGD'] as const;
  * the Node example (examples/mnist): LARS with trust coefficient 0.001, SGD by
  * default at 0.1 × batch/256 (the linear scaling rule), both
  * with momentum 0.9, weight decay 5e-4, a short warmup and a polynomial decay.
- * WebAssembly asks for one thread per core when the page is cross-origin
- * isolated (steps of large models then use Web Workers).
+ * WebAssembly asks for one thread per core: Web Workers in a cross-origin-
+ * isolated page (used for steps of at least 262144 parameters), else one
+ * thread and a warning that names the missing headers.
  *
  * @throws BackendUnavailableError when GPU is asked for and none can run.
  */
 export function buildDemoOptimizers(s: DemoSettings, onWarning: (message: string) => void): [DemoOptimizer, DemoOptimizer] {
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const common = {
     batchSize: s.batchSize,
     maxIterations: s.epochs,
@@ -38,7 +38,7 @@ export function buildDemoOptimizers(s: DemoSettings, onWarning: (message: string
     polynomialPower: 2,
     useEarlyStopping: false,
     backend: s.backend === 'gpu' ? ('gpu' as const) : ('cpu' as const),
-    cpuThreads: s.backend === 'wasm' && isolated ? ('auto' as const) : 1,
+    cpuThreads: s.backend === 'wasm' ? ('auto' as const) : 1,
   };
   const model = () => new MultilayerPerceptron({ layerSizes: [784, s.hidden, 10], dtype: 'float32', seed: s.seed });
   const setup = () => ({ onWarning, ...(s.backend === 'js' ? { backend: new CpuBackend() } : {}) });

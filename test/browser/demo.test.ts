@@ -43,11 +43,11 @@ describe('the demo page (examples/browser, built into build/demo) in Chromium', 
     await server?.close();
   });
 
-  async function open(query: string): Promise<Page> {
+  async function open(query: string, isolated = true): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (e) => void errors.push(e.message));
     // `isolated` makes the test server send COOP/COEP, as scripts/demo-server.mjs does.
-    await page.goto(`${server.origin}/index.html?isolated&${query}`);
+    await page.goto(`${server.origin}/index.html?${isolated ? 'isolated&' : ''}${query}`);
     return page;
   }
 
@@ -98,6 +98,20 @@ describe('the demo page (examples/browser, built into build/demo) in Chromium', 
     expect(state.backends).to.deep.equal({ LARS: 'webgl2', 'momentum SGD': 'webgl2' });
     expect(state.warnings, 'a fallback to the CPU would warn').to.deep.equal([]);
     for (const records of Object.values(state.epochs)) expect(records.map((r) => r.epoch)).to.deep.equal([1, 2]);
+    await page.close();
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('served without COOP/COEP, the page trains on one thread and shows the warning that names the headers', async () => {
+    const page = await open('autostart&backend=wasm&epochs=1&train=500&test=200&batch=250&hidden=8', false);
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes((window as unknown as { larsDemo: DemoState }).larsDemo.status), null, { timeout: 60000 });
+    const state = await demoState(page);
+    expect(state.status).to.equal('done');
+    expect(state.backends).to.deep.equal({ LARS: 'wasm-simd', 'momentum SGD': 'wasm-simd' });
+    expect(state.warnings).to.have.length(2);
+    for (const w of state.warnings) expect(w).to.match(/one thread/).and.match(/Cross-Origin-Opener-Policy: same-origin/).and.match(/Cross-Origin-Embedder-Policy: require-corp/);
+    expect(await page.textContent('#warnings')).to.match(/Cross-Origin-Embedder-Policy/);
+    expect(await page.textContent('#backends')).to.match(/not cross-origin isolated/);
     await page.close();
     expect(errors).to.deep.equal([]);
   });
