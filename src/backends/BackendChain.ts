@@ -13,6 +13,8 @@ import { WasmBackend } from './wasm/WasmBackend.js';
  * carries the state across exactly (snapshot, restore) and says so once
  * through `warn`. The optimizer keeps the books and never names a backend;
  * a new backend joins by being selectable and failing over to the CPU.
+ *
+ * @category Backends
  */
 export class BackendChain {
   private current: OptimizerBackend;

@@ -1,7 +1,11 @@
 import type { ParameterKind, ParameterLayout } from '../models/ParameterLayout.js';
 import { OptimizerInputError } from './OptimizerInputError.js';
 
-/** One layer: a contiguous range [start, end) of the flat vector and how LARS treats it. */
+/**
+ * One layer: a contiguous range [start, end) of the flat vector and how LARS treats it.
+ *
+ * @category Backends
+ */
 export interface LayerSegment {
   /** Position of the layer in the plan, as `skipLARSLayers` counts. */
   readonly index: number;
@@ -21,7 +25,11 @@ export interface LayerSegment {
   readonly stateBits: 8 | 32;
 }
 
-/** How a flat vector of `length` elements splits into layers. Built once, reused every step. */
+/**
+ * How a flat vector of `length` elements splits into layers. Built once, reused every step.
+ *
+ * @category Backends
+ */
 export interface LayerPlan {
   /** Elements in the whole vector. */
   readonly length: number;
@@ -29,7 +37,11 @@ export interface LayerPlan {
   readonly segments: readonly LayerSegment[];
 }
 
-/** The options a plan is built from. */
+/**
+ * The options a plan is built from.
+ *
+ * @category Backends
+ */
 export interface LayerPlanOptions {
   /** Cumulative exclusive layer ends, or null. */
   readonly layerBoundaries: readonly number[] | null;
@@ -57,8 +69,10 @@ interface RawSegment {
  * 2. else by the layout, one layer per tensor;
  * 3. else as one weight layer.
  *
- * @throws {@link OptimizerInputError} (`invalid-layout`) when a boundary lies past
+ * @throws `OptimizerInputError` (`invalid-layout`) when a boundary lies past
  * the end, the layout does not add up to `length`, or a skipped index does not exist.
+ *
+ * @category Backends
  */
 export function buildLayerPlan(length: number, options: LayerPlanOptions, layout?: ParameterLayout | null): LayerPlan {
   if (layout != null) checkLayout(layout, length);

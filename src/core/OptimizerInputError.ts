@@ -6,6 +6,8 @@
  * - `'non-finite-parameters'`: the parameters hold NaN or ±Infinity;
  * - `'invalid-layout'`: layer boundaries, skip list or layout do not fit the vector;
  * - `'invalid-state'`: a saved state does not fit this optimizer.
+ *
+ * @category Backends
  */
 export type OptimizerInputErrorCode =
   | 'length-mismatch'
@@ -18,6 +20,8 @@ export type OptimizerInputErrorCode =
 /**
  * Thrown when a step, a layout or a saved state is unusable. Nothing has
  * changed when it is thrown: not the parameters, not the optimizer's state.
+ *
+ * @category Errors
  */
 export class OptimizerInputError extends Error {
   /** Which kind of problem this is; stable for programs to branch on. */

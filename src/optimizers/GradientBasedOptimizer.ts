@@ -20,7 +20,11 @@ import { decodeSavedState, encodeMomentum, encodePercentileHistory } from './sav
 import type { SavedOptimizerState } from './SavedOptimizerState.js';
 import { clipUpdateNorms, computeStepCoefficients } from './stepCoefficients.js';
 
-/** Optional wiring of an optimizer that is not an option: a layout, a backend, a warning sink. */
+/**
+ * Optional wiring of an optimizer that is not an option: a layout, a backend, a warning sink.
+ *
+ * @category Optimizers
+ */
 export interface OptimizerSetup {
   /** The tensors of the flat vector, for users stepping by hand without a model. Default: the model's layout, if any. */
   readonly layout?: ParameterLayout | null;
@@ -33,6 +37,8 @@ export interface OptimizerSetup {
 /**
  * What a concrete optimizer tells the shared step machinery: how to split the
  * vector into layers and how each layer's update is formed.
+ *
+ * @category Optimizers
  */
 export interface UpdateRuleSettings {
   /** Layer boundaries, skip list, exclusions and state width. */
@@ -53,13 +59,15 @@ export interface UpdateRuleSettings {
  * The bookkeeping every gradient-based optimizer shares: step count, learning
  * rate schedule, gradient clipping, momentum state, backend choice and
  * fallback, input checks, and exact save/restore. The per-layer math lives in
- * pure functions ({@link writeLayerCoefficients}); the element loops live in
+ * pure functions (`writeLayerCoefficients`); the element loops live in
  * the backend. Subclasses only say which rule to apply.
  *
  * @typeParam T - numeric type of parameters and gradients.
  * @typeParam TInput - a batch of model inputs.
  * @typeParam TOutput - a batch of model outputs.
  * @typeParam O - the options class.
+ *
+ * @category Optimizers
  */
 export abstract class GradientBasedOptimizer<
   T extends NumericType,
@@ -237,7 +245,7 @@ export abstract class GradientBasedOptimizer<
    * One optimizer step that leaves `parameters` alone and returns the updated
    * copy. The optimizer's state advances as with {@link step}.
    */
-  updateParameters(parameters: Vector<T>, gradient: Vector<T>): Vector<T> {
+  updateParameters<D extends T>(parameters: Vector<D>, gradient: Vector<D>): Vector<D> {
     this.checkVectors(parameters, gradient);
     const out = parameters.clone();
     this.step(out, gradient);

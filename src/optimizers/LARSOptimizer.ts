@@ -26,6 +26,8 @@ import { GradientBasedOptimizer, type OptimizerSetup, type UpdateRuleSettings } 
  * const w = new Vector(new Float32Array(8).fill(0.5));
  * opt.step(w, new Vector(new Float32Array(8).fill(0.1)));
  * ```
+ *
+ * @category Optimizers
  */
 export class LARSOptimizer<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends GradientBasedOptimizer<
   T,

@@ -7,6 +7,8 @@ import { GradientBasedOptimizer, type OptimizerSetup, type UpdateRuleSettings } 
 /**
  * The rule of plain momentum SGD as a rule record: no trust ratio (every
  * layer's ratio is 1) and PyTorch's momentum convention.
+ *
+ * @category Optimizers
  */
 export const MOMENTUM_SGD_RULE: LARSRule = Object.freeze({
   useTrustRatio: false,
@@ -28,6 +30,8 @@ export const MOMENTUM_SGD_RULE: LARSRule = Object.freeze({
  * const sgd = new MomentumSGDOptimizer(model, { initialLearningRate: 0.1, batchSize: 256, momentum: 0.9 });
  * const result = await sgd.optimize({ xTrain, yTrain });
  * ```
+ *
+ * @category Optimizers
  */
 export class MomentumSGDOptimizer<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends GradientBasedOptimizer<
   T,

@@ -1,6 +1,10 @@
 import type { NumericType } from '../numeric/NumericType.js';
 
-/** A saved full-precision layer: its momentum values as base64 of their raw bytes. */
+/**
+ * A saved full-precision layer: its momentum values as base64 of their raw bytes.
+ *
+ * @category Optimizers
+ */
 export interface SavedFloatLayer {
   /** Always 32 (the element width is the state's dtype). */
   readonly bits: 32;
@@ -8,7 +12,11 @@ export interface SavedFloatLayer {
   readonly values: string;
 }
 
-/** A saved 8-bit layer: codes and per-block absmax as base64 of their raw bytes. */
+/**
+ * A saved 8-bit layer: codes and per-block absmax as base64 of their raw bytes.
+ *
+ * @category Optimizers
+ */
 export interface SavedQuantizedLayer {
   /** Always 8. */
   readonly bits: 8;
@@ -18,12 +26,18 @@ export interface SavedQuantizedLayer {
   readonly absmax: string;
 }
 
-/** One layer of saved momentum state. */
+/**
+ * One layer of saved momentum state.
+ *
+ * @category Optimizers
+ */
 export type SavedLayerState = SavedFloatLayer | SavedQuantizedLayer;
 
 /**
  * An optimizer's state as plain JSON: everything needed to continue a run
  * bit for bit in a fresh optimizer built with the same options.
+ *
+ * @category Optimizers
  */
 export interface SavedOptimizerState {
   /** Always `'lars-ts.optimizer-state'`. */

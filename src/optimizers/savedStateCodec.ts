@@ -6,7 +6,11 @@ import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import { PERCENTILE_HISTORY } from './PercentileClipper.js';
 import type { SavedLayerState, SavedOptimizerState } from './SavedOptimizerState.js';
 
-/** A saved state, decoded and checked against the optimizer that loads it, ready to install. */
+/**
+ * A saved state, decoded and checked against the optimizer that loads it, ready to install.
+ *
+ * @category Optimizers
+ */
 export interface DecodedState {
   /** The plan for the saved length, or null when nothing was stepped yet. */
   readonly plan: LayerPlan | null;
@@ -22,7 +26,11 @@ export interface DecodedState {
   readonly dtype: NumericType | null;
 }
 
-/** The momentum layers of a snapshot, as JSON-safe base64 of their bytes. */
+/**
+ * The momentum layers of a snapshot, as JSON-safe base64 of their bytes.
+ *
+ * @category Optimizers
+ */
 export function encodeMomentum(snapshot: StateSnapshot): SavedLayerState[] {
   return snapshot.layers.map((layer) =>
     layer.bits === 32
@@ -31,7 +39,11 @@ export function encodeMomentum(snapshot: StateSnapshot): SavedLayerState[] {
   );
 }
 
-/** A percentile-clipping history as base64 of its float64 bytes. */
+/**
+ * A percentile-clipping history as base64 of its float64 bytes.
+ *
+ * @category Optimizers
+ */
 export function encodePercentileHistory(history: Float64Array): string {
   return encodeBase64(history);
 }
@@ -41,6 +53,8 @@ export function encodePercentileHistory(history: Float64Array): string {
  *
  * @param planFor - builds the loading optimizer's plan for a length (throws when the layout does not fit).
  * @throws {@link OptimizerInputError} (`invalid-state`) naming what does not fit.
+ *
+ * @category Optimizers
  */
 export function decodeSavedState(saved: SavedOptimizerState, planFor: (length: number) => LayerPlan): DecodedState {
   const bad = (why: string) => new OptimizerInputError('invalid-state', `cannot load optimizer state: ${why}`);

@@ -15,7 +15,11 @@ import {
 } from './GradientBasedOptimizerOptions.js';
 import { larsRuleSchema, PAPER_RULE } from './LARSRule.js';
 
-/** The fields of {@link LARSOptimizerOptions}: the gradient-based fields with LARS defaults, plus the LARS and bitsandbytes knobs. */
+/**
+ * The fields of {@link LARSOptimizerOptions}: the gradient-based fields with LARS defaults, plus the LARS and bitsandbytes knobs.
+ *
+ * @category Options
+ */
 export const larsOptimizerShape = gradientBasedOptimizerShape.extend({
   /** The base learning rate, scaled per layer by the trust ratio. Default 0.3. */
   initialLearningRate: positiveNumber().default(0.3),
@@ -66,16 +70,24 @@ const schema = larsOptimizerShape.check((ctx) => checkGradientBasedRules(ctx.val
  * What a user may pass to `new LARSOptimizerOptions(...)`: every field optional.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type LARSOptimizerOptionsInput = z.input<typeof schema>;
 /**
  * The validated values of {@link LARSOptimizerOptions}, defaults filled in.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type LARSOptimizerOptionsValues = z.output<typeof schema>;
 
-/** The full zod schema of {@link LARSOptimizerOptions}. */
+/**
+ * The full zod schema of {@link LARSOptimizerOptions}.
+ *
+ * @category Options
+ */
 export const larsOptimizerSchema: z.ZodType<LARSOptimizerOptionsValues, LARSOptimizerOptionsInput> = schema;
 
 export interface LARSOptimizerOptions extends Readonly<LARSOptimizerOptionsValues> {
@@ -95,6 +107,8 @@ export interface LARSOptimizerOptions extends Readonly<LARSOptimizerOptionsValue
  * const text = JSON.stringify(options);
  * const back = LARSOptimizerOptions.fromJSON(text);
  * ```
+ *
+ * @category Options
  */
 export class LARSOptimizerOptions extends GradientBasedOptimizerOptions {
   static override readonly schema: z.ZodType = larsOptimizerSchema;

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { allocateCoefficients, buildLayerPlan, CpuBackend, Vector, type LayerPlan } from '../../src/index.js';
+import { Vector } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
 import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import { fillRandom, newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
 import { relL2 } from '../support/relativeError.js';

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { buildLayerPlan, ChunkLayout, QuantizedStateLayout, SIGNED_CODE_BOOK, WORDS_PER_BLOCK, ZERO_WORD } from '../../src/index.js';
+import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
+import { QuantizedStateLayout, WORDS_PER_BLOCK, ZERO_WORD } from '../../src/backends/gpujs/QuantizedStateLayout.js';
+import { buildLayerPlan } from '../../src/core/LayerPlan.js';
+import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { blockCount } from '../../src/quantization/blockwise.js';
 import { uniform } from '../support/random.js';
 

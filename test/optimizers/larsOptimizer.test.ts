@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import {
-  CpuBackend,
-  LARSOptimizer,
-  OptimizerInputError,
-  presets,
-  Vector,
-  type BackendState,
-  type LARSOptimizerOptionsInput,
-  type LayerCoefficients,
-  type LayerPlan,
-  type NumericType,
-  type OptimizerBackend,
-  type ParameterLayout,
-  createCpuBackend,
-  WasmBackend,
-} from '../../src/index.js';
+import { LARSOptimizer, OptimizerInputError, presets, Vector, type LARSOptimizerOptionsInput, type NumericType, type ParameterLayout } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
+import { type LayerPlan } from '../../src/core/LayerPlan.js';
+import { type BackendState, type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 
 /** The backend a fallback lands on first: WebAssembly SIMD where this runtime has it. */
 const CPU_NAME = createCpuBackend().name;

@@ -1,4 +1,4 @@
-import type { SavedOptimizerState } from '../../src/index.js';
+import { type SavedOptimizerState } from '../../src/index.js';
 import { dequantizeBlockwise } from '../../src/quantization/blockwise.js';
 import { decodeBase64, encodeBase64 } from '../../src/util/base64.js';
 

@@ -1,17 +1,10 @@
 import { expect } from 'chai';
-import {
-  allocateCoefficients,
-  buildLayerPlan,
-  CpuBackend,
-  createCpuBackend,
-  LARSOptimizer,
-  presets,
-  Vector,
-  WasmBackend,
-  type LayerCoefficients,
-  type LayerPlan,
-  type NumericType,
-} from '../../src/index.js';
+import { LARSOptimizer, presets, Vector, type NumericType } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { allocateCoefficients, type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
 import { okRuns, replayRun } from '../support/replay.js';
 
 /** Deterministic values in [-scale, scale). */

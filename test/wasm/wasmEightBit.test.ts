@@ -1,23 +1,12 @@
 import { expect } from 'chai';
-import {
-  allocateCoefficients,
-  buildLayerPlan,
-  CpuBackend,
-  LARS,
-  LARS8bit,
-  LARSOptimizer,
-  OptimizerInputError,
-  presets,
-  SIGNED_CODE_BOOK,
-  Vector,
-  WasmBackend,
-  WasmQuantizedState,
-  type BackendState,
-  type NumericType,
-  type OptimizerSetup,
-  type ParameterLayout,
-  type SavedOptimizerState,
-} from '../../src/index.js';
+import { LARS, LARS8bit, LARSOptimizer, OptimizerInputError, presets, Vector, type NumericType, type OptimizerSetup, type ParameterLayout, type SavedOptimizerState } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { WasmQuantizedState } from '../../src/backends/wasm/WasmQuantizedState.js';
+import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan } from '../../src/core/LayerPlan.js';
+import { type BackendState } from '../../src/core/OptimizerBackend.js';
+import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { decodeBase64 } from '../../src/util/base64.js';
 import { momentumOf } from '../support/eightBit.js';
 import { normal, normalFloat32 } from '../support/random.js';

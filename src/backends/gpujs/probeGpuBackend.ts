@@ -7,22 +7,38 @@ import { GpuJsBackend, type GpuJsMode } from './GpuJsBackend.js';
 import { detectSoftwareRenderer } from './detectSoftwareRenderer.js';
 import type { OptimizerBackend } from '../../core/OptimizerBackend.js';
 
-/** A GPU backend that passed its self-check. */
+/**
+ * A GPU backend that passed its self-check.
+ *
+ * @category Backends
+ */
 export interface GpuFound {
   /** The ready backend. */
   readonly backend: OptimizerBackend;
 }
 
-/** Why no GPU backend can run here. */
+/**
+ * Why no GPU backend can run here.
+ *
+ * @category Backends
+ */
 export interface GpuMissing {
   /** A plain-language reason, shown in errors and warnings. */
   readonly reason: string;
 }
 
-/** A GPU backend that is ready to use, or the reason there is none. */
+/**
+ * A GPU backend that is ready to use, or the reason there is none.
+ *
+ * @category Backends
+ */
 export type GpuProbe = GpuFound | GpuMissing;
 
-/** Options of {@link probeGpuBackend}. */
+/**
+ * Options of {@link probeGpuBackend}.
+ *
+ * @category Backends
+ */
 export interface GpuProbeOptions {
   /**
    * Accept a software rasterizer (Mesa llvmpipe, SwiftShader). Default false:
@@ -43,6 +59,8 @@ export interface GpuProbeOptions {
  * none), while this probe is synchronous.
  *
  * Never throws: a missing or broken GPU is a reason, not a crash.
+ *
+ * @category Backends
  */
 export function probeGpuBackend(options: GpuProbeOptions = {}): GpuProbe {
   const reasons: string[] = [webGpuNote()];

@@ -6,7 +6,11 @@ import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
 import { claimChunks, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
 
-/** How {@link WasmBackend.createThreaded} splits a step across threads. */
+/**
+ * How {@link WasmBackend.createThreaded} splits a step across threads.
+ *
+ * @category Backends
+ */
 export interface WasmThreadOptions {
   /**
    * Threads in all, the calling thread included: `'auto'` for
@@ -88,6 +92,8 @@ function nodeThreads(): { wt: WorkerThreads; cores: number } | null {
  * Not recoverable: a worker killed from outside while inside a job; after
  * {@link WasmThreadOptions.stallMs} without progress the step throws, and the
  * parameters may be partly updated.
+ *
+ * @category Backends
  */
 export class WasmThreadPool {
   /** Plans shorter than this run on the calling thread only. */
