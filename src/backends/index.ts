@@ -10,7 +10,7 @@
 // The contract
 export type { OptimizerBackend, BackendState } from '../core/OptimizerBackend.js';
 export type * from '../core/StateSnapshot.js';
-export { buildLayerPlan, type LayerPlan, type LayerPlanOptions, type LayerSegment } from '../core/LayerPlan.js';
+export { buildLayerPlan, PLAIN_PLAN, type LayerPlan, type LayerPlanOptions, type LayerSegment } from '../core/LayerPlan.js';
 export { allocateCoefficients, isPlainMomentum, type LayerCoefficients } from '../core/LayerCoefficients.js';
 export { checkSnapshotFits, checkQuantizedSnapshotFits } from '../core/checkSnapshot.js';
 export { snapshotFlat, restoreFlat } from '../core/flatSnapshot.js';

@@ -55,6 +55,21 @@ export interface LayerPlanOptions {
   readonly min8bitSize: number;
 }
 
+/**
+ * Plan options that change nothing: layers from the layout (or one layer),
+ * no skips, no exclusions, 32-bit state. Spread it and override what differs,
+ * e.g. `{ ...PLAIN_PLAN, optimBits: 8 }`.
+ *
+ * @category Backends
+ */
+export const PLAIN_PLAN: LayerPlanOptions = Object.freeze({
+  layerBoundaries: null,
+  skipLARSLayers: null,
+  excludeBiasFromLARS: false,
+  optimBits: 32,
+  min8bitSize: 4096,
+});
+
 interface RawSegment {
   name: string;
   kind: ParameterKind;

@@ -1,3 +1,4 @@
+import { PLAIN_PLAN } from '../core/LayerPlan.js';
 import type { FullModel } from '../models/FullModel.js';
 import type { NumericType } from '../numeric/NumericType.js';
 import { GradientBasedOptimizerOptions, type GradientBasedOptimizerOptionsInput } from '../options/GradientBasedOptimizerOptions.js';
@@ -55,7 +56,7 @@ export class MomentumSGDOptimizer<T extends NumericType = NumericType, TInput = 
 
   protected updateRuleSettings(): UpdateRuleSettings {
     return {
-      plan: { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 },
+      plan: PLAIN_PLAN,
       rule: MOMENTUM_SGD_RULE,
       trustCoefficient: 1,
       epsilon: 0,

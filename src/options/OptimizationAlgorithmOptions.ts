@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, integerAtLeast, nonNegativeNumber, positiveNumber } from './fieldRules.js';
+import { flag, integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from './fieldRules.js';
 import { parseOptions } from './parseOptions.js';
 
 /**
@@ -40,9 +40,7 @@ export const optimizationAlgorithmShape = z.strictObject({
   /** The floor that decaying schedules approach at the end of training. Default 0. */
   minLearningRate: nonNegativeNumber().default(0),
   /** The learning-rate schedule after warmup: constant, polynomial or cosine. Default `'constant'` (LARS: `'polynomial'`). */
-  learningRateSchedule: z
-    .enum(LEARNING_RATE_SCHEDULES, { error: `must be one of ${LEARNING_RATE_SCHEDULES.map((s) => `'${s}'`).join(', ')}` })
-    .default('constant'),
+  learningRateSchedule: oneOf(LEARNING_RATE_SCHEDULES).default('constant'),
   /** The power of the polynomial schedule; 2 is the LARS paper's choice. Default 2. */
   polynomialPower: positiveNumber().default(2),
   /** Optimizer steps in one epoch, for users who step by hand; the training loop fills it in. Default null (unknown). */

@@ -106,3 +106,30 @@ export const uniqueNonNegativeIntegers = () =>
       });
     })
     .nullable();
+
+/**
+ * An integer percentile in [1, 100] (percentile clipping).
+ *
+ * @category Options
+ */
+export const percentile = () =>
+  z
+    .number({ error: 'must be an integer in [1, 100]' })
+    .int({ error: 'must be an integer in [1, 100]' })
+    .gte(1, { error: 'must be an integer in [1, 100]' })
+    .lte(100, { error: 'must be an integer in [1, 100]' });
+
+/**
+ * Bits per optimizer-state element: 8 or 32.
+ *
+ * @category Options
+ */
+export const stateBits = () => z.union([z.literal(8), z.literal(32)], { error: 'must be 8 or 32' });
+
+/**
+ * One of `choices`, with an error that lists them.
+ *
+ * @category Options
+ */
+export const oneOf = <const C extends readonly [string, ...string[]]>(choices: C) =>
+  z.enum(choices, { error: `must be one of ${choices.map((s) => `'${s}'`).join(', ')}` });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, integerAtLeast, nonNegativeNumber, positiveNumber, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
+import { flag, integerAtLeast, nonNegativeNumber, percentile, positiveNumber, stateBits, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from './LARSOptimizerOptions.js';
 import { BITSANDBYTES_RULE, BOLTS_RULE, TIMM_RULE } from './LARSRule.js';
 import { parseOptions } from './parseOptions.js';
@@ -151,16 +151,6 @@ function common(k: { lr: number; momentum: number; dampening: number; weight_dec
   };
 }
 
-/** An integer percentile in [1, 100]. */
-const percentile = () =>
-  z
-    .number({ error: 'must be an integer in [1, 100]' })
-    .int({ error: 'must be an integer in [1, 100]' })
-    .gte(1, { error: 'must be an integer in [1, 100]' })
-    .lte(100, { error: 'must be an integer in [1, 100]' });
-
-/** Bits of optimizer state: 8 or 32. */
-const optimBits = () => z.union([z.literal(8), z.literal(32)], { error: 'must be 8 or 32' });
 
 /**
  * bitsandbytes' `args` object: when given, its fields take precedence over the
@@ -170,7 +160,7 @@ const optimBits = () => z.union([z.literal(8), z.literal(32)], { error: 'must be
  */
 export const bitsandbytesArgsSchema = z.strictObject({
   /** Bits of optimizer state, 8 or 32. */
-  optim_bits: optimBits().optional(),
+  optim_bits: stateBits().optional(),
   /** Layers below this size keep 32-bit state. */
   min_8bit_size: integerAtLeast(1).optional(),
   /** Percentile clipping p in [1, 100]. */
@@ -188,7 +178,7 @@ export const bitsandbytesArgsSchema = z.strictObject({
 export const bitsandbytesLarsKwargsSchema = z.strictObject({
   ...sharedKwargs,
   /** Bits of momentum state: 32 (default) or 8 (blockwise-quantized). */
-  optim_bits: optimBits().default(32),
+  optim_bits: stateBits().default(32),
   /** Overrides for optim_bits, min_8bit_size, percentile_clipping, max_unorm. Default null. */
   args: bitsandbytesArgsSchema.nullable().default(null),
   /** Layers with fewer elements keep 32-bit state. Default 4096. */

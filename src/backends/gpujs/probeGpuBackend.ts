@@ -1,7 +1,7 @@
 import { GPU } from 'gpu.js';
 import { Vector } from '../../numeric/Vector.js';
 import { allocateCoefficients } from '../../core/LayerCoefficients.js';
-import { buildLayerPlan } from '../../core/LayerPlan.js';
+import { buildLayerPlan, PLAIN_PLAN } from '../../core/LayerPlan.js';
 import { CpuBackend } from '../js/CpuBackend.js';
 import { GpuJsBackend, type GpuJsMode } from './GpuJsBackend.js';
 import { detectSoftwareRenderer } from './detectSoftwareRenderer.js';
@@ -102,7 +102,7 @@ function selfCheck(gpu: GpuJsBackend): string | null {
   const n = sizes.reduce((a, b) => a + b, 0);
   const plan = buildLayerPlan(
     n,
-    { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 },
+    PLAIN_PLAN,
     sizes.map((size, i) => ({ name: `check${i}`, size, kind: 'weight' as const })),
   );
   const w = new Float32Array(n);
