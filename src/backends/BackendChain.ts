@@ -54,6 +54,11 @@ export class BackendChain {
     this.heldPlan = state === null ? null : plan;
   }
 
+  /** Whether {@link fitFor} would move to another backend for `dtype` and `plan`. */
+  wouldMove(dtype: NumericType, plan: LayerPlan): boolean {
+    return unfitFor(this.current, dtype, plan) !== null;
+  }
+
   /**
    * Moves down, with a warning, until the backend can compute in `dtype`
    * without losing precision and hold the plan's 8-bit state.

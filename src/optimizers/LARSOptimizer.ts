@@ -52,6 +52,7 @@ export class LARSOptimizer<T extends NumericType = NumericType, TInput = unknown
   protected updateRuleSettings(): UpdateRuleSettings {
     const o = this.options;
     return {
+      kind: 'lars',
       plan: o,
       rule: o.rule,
       trustCoefficient: o.trustCoefficient,

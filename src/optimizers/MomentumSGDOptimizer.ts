@@ -56,6 +56,7 @@ export class MomentumSGDOptimizer<T extends NumericType = NumericType, TInput = 
 
   protected updateRuleSettings(): UpdateRuleSettings {
     return {
+      kind: 'momentum-sgd',
       plan: PLAIN_PLAN,
       rule: MOMENTUM_SGD_RULE,
       trustCoefficient: 1,

@@ -1,4 +1,5 @@
 import type { NumericType } from '../numeric/NumericType.js';
+import type { LARSRule } from '../options/LARSRule.js';
 
 /**
  * A saved full-precision layer: its momentum values as base64 of their raw bytes.
@@ -34,6 +35,27 @@ export interface SavedQuantizedLayer {
 export type SavedLayerState = SavedFloatLayer | SavedQuantizedLayer;
 
 /**
+ * What a saved state depends on, recorded by `saveState()` so that
+ * `loadState()` can refuse a state saved under other settings: the rule
+ * (with its momentum convention), whether there is momentum, the state's
+ * width, and the layers.
+ *
+ * @category Optimizers
+ */
+export interface SavedStateSettings {
+  /** The rule record the momentum was built under. */
+  readonly rule: LARSRule;
+  /** Whether the optimizer keeps a momentum buffer (momentum > 0). */
+  readonly momentum: boolean;
+  /** 32, or 8 for blockwise-quantized state. */
+  readonly optimBits: 8 | 32;
+  /** Layers smaller than this keep 32-bit state when optimBits is 8. */
+  readonly min8bitSize: number;
+  /** Each layer's element count and state width, in order; null before the first step. */
+  readonly layers: readonly (readonly [size: number, stateBits: 8 | 32])[] | null;
+}
+
+/**
  * An optimizer's state as plain JSON: everything needed to continue a run
  * bit for bit in a fresh optimizer built with the same options.
  *
@@ -42,10 +64,12 @@ export type SavedLayerState = SavedFloatLayer | SavedQuantizedLayer;
 export interface SavedOptimizerState {
   /** Always `'lars-ts.optimizer-state'`. */
   readonly format: 'lars-ts.optimizer-state';
-  /** Format version, 1. */
-  readonly version: 1;
-  /** The class that saved it, e.g. `LARSOptimizer`. */
+  /** Format version: 2 (1, without {@link SavedOptimizerState.settings}, still loads). */
+  readonly version: 1 | 2;
+  /** The optimizer family that saved it: `'lars'` or `'momentum-sgd'` (fixed names, safe under minifiers). */
   readonly optimizer: string;
+  /** What the state depends on; a state whose settings differ from the loading optimizer's is refused. */
+  readonly settings?: SavedStateSettings;
   /** Steps taken so far. */
   readonly stepCount: number;
   /** Steps per epoch the schedule used, or null. */

@@ -357,7 +357,7 @@ describe('LARSOptimizer', () => {
       const before = JSON.stringify(good);
       const bad: [string, unknown, RegExp][] = [
         ['not a state', { hello: 1 }, /not a lars-ts optimizer state/],
-        ['a future version', { ...good, version: 2 }, /unsupported version 2/],
+        ['a future version', { ...good, version: 3 }, /unsupported version 3/],
         ['a negative step count', { ...good, stepCount: -1 }, /stepCount/],
         ['a length that does not fit the layout', { ...good, length: 7 }, /add up to 6/],
         ['truncated momentum bytes', { ...good, momentum: [{ bits: 32, values: 'AAAA' }, good.momentum![1]] }, /whole 8-byte|element/],
