@@ -124,18 +124,29 @@ export function buildLayerPlan(length: number, options: LayerPlanOptions, layout
 }
 
 function checkLayout(layout: ParameterLayout, length: number): void {
+  if (!Array.isArray(layout)) throw new OptimizerInputError('invalid-layout', `the layout must be an array of { name, size, kind }, got ${typeof layout}`);
   let total = 0;
-  layout.forEach((t, i) => {
-    if (!Number.isInteger(t.size) || t.size < 0) {
-      throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has size ${t.size}; sizes must be non-negative integers`);
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < layout.length; i++) {
+    const t: unknown = layout[i];
+    if (t === null || typeof t !== 'object') {
+      throw new OptimizerInputError('invalid-layout', `layout entry ${i} is ${t === undefined ? 'missing (a hole in the array?)' : String(t)}; expected { name, size, kind }`);
     }
-    if (t.kind !== 'weight' && t.kind !== 'bias' && t.kind !== 'norm') {
-      throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has kind ${String(t.kind)}; expected 'weight', 'bias' or 'norm'`);
-    }
-    total += t.size;
-  });
+    checkTensor(t as ParameterLayout[number], i);
+    total += (t as ParameterLayout[number]).size;
+  }
   if (total !== length) {
     throw new OptimizerInputError('invalid-layout', `layout sizes add up to ${total}, but the parameter vector has ${length} elements`);
+  }
+}
+
+function checkTensor(t: ParameterLayout[number], i: number): void {
+  if (typeof t.name !== 'string') throw new OptimizerInputError('invalid-layout', `layout tensor ${i} has name ${String(t.name)}; names are strings`);
+  if (!Number.isInteger(t.size) || t.size < 0) {
+    throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has size ${t.size}; sizes must be non-negative integers`);
+  }
+  if (t.kind !== 'weight' && t.kind !== 'bias' && t.kind !== 'norm') {
+    throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has kind ${String(t.kind)}; expected 'weight', 'bias' or 'norm'`);
   }
 }
 
