@@ -14,7 +14,6 @@ export { buildLayerPlan, PLAIN_PLAN, type LayerPlan, type LayerPlanOptions, type
 export { allocateCoefficients, isPlainMomentum, type LayerCoefficients } from '../core/LayerCoefficients.js';
 export { checkSnapshotFits, checkQuantizedSnapshotFits } from '../core/checkSnapshot.js';
 export { snapshotFlat, restoreFlat } from '../core/flatSnapshot.js';
-export { packQuantizedState, snapshotPacked, restorePacked, type QuantizedPacking, type PackedArrays } from '../core/quantizedPacking.js';
 
 // The per-step math that produces the coefficients (for adapters to other frameworks)
 export { computeStepCoefficients, clipUpdateNorms, type StepCoefficientsInput, type StepCoefficients, type LayerFlags } from '../optimizers/stepCoefficients.js';
