@@ -1,13 +1,8 @@
-import {
-  bytesPerElement,
-  CpuBackend,
-  LARSOptimizer,
-  presets,
-  Vector,
-  WasmBackend,
-  type NumericType,
-  type OptimizerBackend,
-} from '../src/index.js';
+import { LARSOptimizer, presets, Vector, type NumericType } from '../src/index.js';
+import { CpuBackend } from '../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../src/backends/wasm/WasmBackend.js';
+import { type OptimizerBackend } from '../src/core/OptimizerBackend.js';
+import { bytesPerElement } from '../src/numeric/NumericType.js';
 import { buildCReference, C_FLAGS, C_FLAGS_CONTRACTED, runCReference, type CPassOrder } from './cReference.js';
 import { fillRandom, sampleRuns, summarize } from './harness.js';
 import { resnet50LikeLayout } from './resnet50Layout.js';

@@ -1,4 +1,6 @@
-import { CpuBackend, LARS32bit, LARS8bit, Vector, WasmBackend, type LARSOptimizer, type OptimizerSetup } from '../src/index.js';
+import { LARS32bit, LARS8bit, Vector, type LARSOptimizer, type OptimizerSetup } from '../src/index.js';
+import { CpuBackend } from '../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../src/backends/wasm/WasmBackend.js';
 import { fillRandom, timeRuns } from './harness.js';
 import { resnet50LikeLayout } from './resnet50Layout.js';
 import type { BenchSuite } from './suites.js';

@@ -1,4 +1,10 @@
-import { allocateCoefficients, buildLayerPlan, CpuBackend, GpuJsBackend, probeGpuBackend, Vector, type OptimizerBackend } from '../src/index.js';
+import { Vector } from '../src/index.js';
+import { GpuJsBackend } from '../src/backends/gpujs/GpuJsBackend.js';
+import { probeGpuBackend } from '../src/backends/gpujs/probeGpuBackend.js';
+import { CpuBackend } from '../src/backends/js/CpuBackend.js';
+import { allocateCoefficients } from '../src/core/LayerCoefficients.js';
+import { buildLayerPlan } from '../src/core/LayerPlan.js';
+import { type OptimizerBackend } from '../src/core/OptimizerBackend.js';
 import { fillRandom, timeRuns } from './harness.js';
 import { resnet50LikeLayout } from './resnet50Layout.js';
 import type { BenchSuite } from './suites.js';

@@ -1,4 +1,4 @@
-import type { ParameterLayout, ParameterTensor } from '../src/index.js';
+import { type ParameterLayout, type ParameterTensor } from '../src/index.js';
 
 /**
  * The 55 weight tensors of ResNet-50 (53 convolutions, the classifier and its

@@ -1,11 +1,13 @@
-// Bundles lars-ts for browsers with esbuild: one self-contained ESM file per
-// entry under dist/browser/ (platform browser, no Node built-ins), with the
-// WebAssembly kernels (base64 in the generated TS) and the kernel worker's
-// own source inlined, and gpu.js's browser build (WebGL2/WebGL).
+// Bundles lars-ts for browsers with esbuild: ES modules under dist/browser/,
+// one per entry (lars-ts.js for the root, backends.js for lars-ts/backends)
+// plus the chunks they share (so both see the same classes), built for
+// platform browser with no Node built-ins and nothing left to import: the
+// WebAssembly kernels (base64 in the generated TS), the kernel worker's own
+// source and gpu.js's browser build (WebGL2/WebGL) are inside.
 //
 //   node scripts/build-browser.mjs                    # the default entries below
-//   node scripts/build-browser.mjs src/x.ts=name ...  # other entries: dist/browser/<name>.js
-//   node scripts/build-browser.mjs --demo             # the demo page into build/demo/ (after the bundle)
+//   node scripts/build-browser.mjs src/x.ts=name ...  # these entries instead: dist/browser/<name>.js
+//   node scripts/build-browser.mjs --demo             # the demo page into build/demo/ (after the bundles)
 //
 // Needs the generated kernels (npm run build:wasm) first.
 import * as esbuild from 'esbuild';
@@ -16,8 +18,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist/browser');
 
-/** Entry points and their bundle names; the lead adds `src/tfjs/index.ts` as `lars-ts-tfjs` once it exists. */
-const DEFAULT_ENTRIES = [['src/index.ts', 'lars-ts']];
+/** Entry points and their bundle names (package.json's `browser` conditions point at them). */
+const DEFAULT_ENTRIES = [
+  ['src/index.ts', 'lars-ts'],
+  ['src/backends/index.ts', 'backends'],
+];
 
 /**
  * Swaps every `<name>.ts` that has a `<name>.browser.ts` beside it for that
@@ -73,12 +78,14 @@ async function workerSource() {
  * and detectSoftwareRenderer.ts asks `process.getBuiltinModule('node:fs')`
  * only when `process` exists: neither loads anything in a browser.
  */
-function checkSelfContained(outfile, metafile) {
-  const output = metafile.outputs[path.relative(process.cwd(), outfile)] ?? Object.values(metafile.outputs)[0];
-  const imports = output.imports.map((i) => i.path).filter((p) => !p.startsWith('@tensorflow/'));
-  if (imports.length > 0) throw new Error(`${path.relative(root, outfile)} imports ${imports.join(', ')}`);
-  const text = fs.readFileSync(outfile, 'utf8');
-  if (text.includes('node:worker_threads') || text.includes('node:os')) throw new Error(`${path.relative(root, outfile)} holds Node-only thread code`);
+function checkSelfContained(metafile) {
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const imports = output.imports.filter((i) => i.external && !i.path.startsWith('@tensorflow/')).map((i) => i.path);
+    if (imports.length > 0) throw new Error(`${file} imports ${imports.join(', ')}`);
+    const text = fs.readFileSync(path.resolve(process.cwd(), file), 'utf8');
+    if (text.includes('node:worker_threads') || text.includes('node:os')) throw new Error(`${file} holds Node-only thread code`);
+  }
 }
 
 /**
@@ -91,13 +98,18 @@ async function buildDemo() {
   const demoDir = path.join(root, 'build/demo');
   const bundle = path.join(outDir, 'lars-ts.js');
   if (!fs.existsSync(bundle)) throw new Error('dist/browser/lars-ts.js is missing: run `npm run build:browser` first');
-  const library = path.join(root, 'src/index.ts');
+  // The library's entry points stay imports of the bundles beside the page.
+  const asBundle = new Map([
+    [path.join(root, 'src/index.ts'), './lars-ts.js'],
+    [path.join(root, 'src/backends/index.ts'), './backends.js'],
+  ]);
   const libraryAsBundle = {
     name: 'library-as-bundle',
     setup(build) {
-      build.onResolve({ filter: /src\/index\.js$/ }, (args) =>
-        path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === library ? { path: './lars-ts.js', external: true } : undefined,
-      );
+      build.onResolve({ filter: /index\.js$/ }, (args) => {
+        const bundled = asBundle.get(path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
+        return bundled === undefined ? undefined : { path: bundled, external: true };
+      });
     },
   };
   fs.mkdirSync(demoDir, { recursive: true });
@@ -109,7 +121,7 @@ async function buildDemo() {
     minify: true,
     legalComments: 'eof',
   });
-  fs.copyFileSync(bundle, path.join(demoDir, 'lars-ts.js'));
+  fs.cpSync(outDir, demoDir, { recursive: true });
   fs.copyFileSync(path.join(root, 'examples/browser/index.html'), path.join(demoDir, 'index.html'));
   const size = (f) => (fs.statSync(path.join(demoDir, f)).size / 1e6).toFixed(2);
   console.log(`build-browser: build/demo/ (demo.js ${size('demo.js')} MB, lars-ts.js ${size('lars-ts.js')} MB, index.html)`);
@@ -122,22 +134,22 @@ async function main() {
   const generated = path.join(root, 'src/backends/wasm/generated/kernelsWasm.ts');
   if (!fs.existsSync(generated)) throw new Error('the WebAssembly kernels are not generated yet: run `npm run build:wasm` first');
   const worker = await workerSource();
-  fs.mkdirSync(outDir, { recursive: true });
-  for (const [entry, name] of entries) {
-    const outfile = path.join(outDir, `${name}.js`);
-    const result = await esbuild.build({
-      ...common,
-      entryPoints: [path.join(root, entry)],
-      outfile,
-      define: { __LARS_WASM_WORKER_SOURCE__: JSON.stringify(worker) },
-      legalComments: 'eof',
-      metafile: true,
-    });
-    checkSelfContained(outfile, result.metafile);
-    const bytes = fs.statSync(outfile).size;
-    const inputs = Object.keys(result.metafile.inputs).length;
-    console.log(`build-browser: ${path.relative(root, outfile)} (${(bytes / 1e6).toFixed(2)} MB from ${inputs} files)`);
-  }
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: Object.fromEntries(entries.map(([entry, name]) => [name, path.join(root, entry)])),
+    outdir: outDir,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    define: { __LARS_WASM_WORKER_SOURCE__: JSON.stringify(worker) },
+    legalComments: 'eof',
+    metafile: true,
+  });
+  checkSelfContained(result.metafile);
+  const sizes = Object.entries(result.metafile.outputs)
+    .filter(([file]) => file.endsWith('.js'))
+    .map(([file, o]) => `${path.relative(outDir, path.resolve(process.cwd(), file))} ${(o.bytes / 1e6).toFixed(2)} MB`);
+  console.log(`build-browser: dist/browser/ (${sizes.join(', ')})`);
 }
 
 main().catch((error) => {

@@ -1,13 +1,20 @@
 /**
  * lars-ts: LARS (Layer-wise Adaptive Rate Scaling) for TypeScript.
  *
+ * The root entry holds what application code uses: options, optimizers,
+ * vectors, the model contract and the bundled models, and the training loop.
+ * Backends and the pieces a new backend needs are on `lars-ts/backends`.
+ *
  * @packageDocumentation
  */
-export * from './numeric/NumericType.js';
-export * from './numeric/Vector.js';
-export * from './numeric/Matrix.js';
 
-export * from './options/OptionsValidationError.js';
+// Numbers
+export { NUMERIC_TYPES, type NumericType, type ArrayFor } from './numeric/NumericType.js';
+export { Vector } from './numeric/Vector.js';
+export { Matrix } from './numeric/Matrix.js';
+
+// Options
+export { OptionsValidationError, type OptionsProblem } from './options/OptionsValidationError.js';
 export {
   OptimizationAlgorithmOptions,
   optimizationAlgorithmSchema,
@@ -34,63 +41,28 @@ export {
 export * from './options/LARSRule.js';
 export * as presets from './options/presets.js';
 
-export * from './models/ParameterLayout.js';
-export * from './models/FullModel.js';
-
-export * from './core/OptimizerInputError.js';
-export * from './core/LayerPlan.js';
-export * from './core/LayerCoefficients.js';
-export * from './optimizers/layerUpdateRule.js';
-export * from './optimizers/learningRateSchedule.js';
-export * from './optimizers/PercentileClipper.js';
-export * from './optimizers/SavedOptimizerState.js';
-export * from './optimizers/GradientBasedOptimizer.js';
-export * from './optimizers/LARSOptimizer.js';
-
-export * from './core/OptimizerBackend.js';
-export * from './core/StateSnapshot.js';
-export * from './backends/js/CpuBackend.js';
-export * from './backends/js/HostState.js';
-export * from './backends/selectBackend.js';
-export * from './backends/gpujs/probeGpuBackend.js';
-export * from './backends/createCpuBackend.js';
-
+// Optimizers
+export { OptimizerInputError, type OptimizerInputErrorCode } from './core/OptimizerInputError.js';
+export { GradientBasedOptimizer, type OptimizerSetup, type UpdateRuleSettings } from './optimizers/GradientBasedOptimizer.js';
+export { LARSOptimizer } from './optimizers/LARSOptimizer.js';
+export { MomentumSGDOptimizer, MOMENTUM_SGD_RULE } from './optimizers/MomentumSGDOptimizer.js';
 export * from './optimizers/bitsandbytesLARS.js';
-export * from './backends/js/QuantizedHostState.js';
-export * from './core/checkSnapshot.js';
-export * from './core/quantizedPacking.js';
-export * from './quantization/dynamicMap.js';
-export * from './quantization/torchLinspaceFloat32.js';
-export * from './quantization/CodeBook.js';
-export * from './quantization/blockwise.js';
+export type * from './optimizers/SavedOptimizerState.js';
+export { BackendUnavailableError, type CpuThreads } from './backends/selectBackend.js';
 
-export * from './backends/gpujs/GpuJsBackend.js';
-export * from './backends/gpujs/GpuState.js';
-export * from './backends/gpujs/GpuQuantizedState.js';
-export * from './backends/gpujs/QuantizedStateLayout.js';
-export * from './backends/gpujs/ChunkLayout.js';
-export type { DeviceTexture } from './backends/gpujs/GpuKernelSet.js';
+// Models
+export type * from './models/ParameterLayout.js';
+export type * from './models/FullModel.js';
+export type { VectorAllocator } from './models/ModelStorage.js';
+export { FlatParameters } from './models/FlatParameters.js';
+export { LinearRegression, type LinearRegressionConfig } from './models/LinearRegression.js';
+export { MultilayerPerceptron, type MultilayerPerceptronConfig } from './models/MultilayerPerceptron.js';
+export { SoftmaxRegression, type SoftmaxRegressionConfig } from './models/SoftmaxRegression.js';
+export { oneHot, argmaxRows, classificationAccuracy } from './models/classification.js';
+export { evaluateModel, type Evaluation, type ClassifierEvaluation, type EvaluatingModel } from './models/evaluateModel.js';
 
-export * from './models/FlatParameters.js';
-export * from './models/ModelStorage.js';
-export * from './models/denseKernels.js';
-export * from './models/layerNormKernels.js';
-export * from './models/softmaxCrossEntropy.js';
-export * from './models/classification.js';
-export * from './models/LinearRegression.js';
-export * from './models/MultilayerPerceptron.js';
-export * from './models/SoftmaxRegression.js';
-export * from './optimizers/MomentumSGDOptimizer.js';
-export * from './training/OptimizationResult.js';
-export * from './training/EarlyStopping.js';
-export * from './training/batchRows.js';
-export * from './models/evaluateModel.js';
-export * from './training/trainModel.js';
-export * from './util/SeededRandom.js';
-
-export * from './backends/wasm/WasmBackend.js';
-export * from './backends/wasm/WasmHeap.js';
-export * from './backends/wasm/WasmState.js';
-export * from './backends/wasm/WasmQuantizedState.js';
-export * from './backends/wasm/WasmCodeBook.js';
-export * from './backends/wasm/WasmThreadPool.js';
+// Training
+export type * from './training/OptimizationResult.js';
+export type { TrainableOptimizer, TrainingSettings } from './training/TrainableOptimizer.js';
+export { trainModel, stepsPerEpochFor, TrainingDataError } from './training/trainModel.js';
+export { EarlyStopping } from './training/EarlyStopping.js';

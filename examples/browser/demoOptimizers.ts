@@ -1,5 +1,5 @@
+import { CpuBackend } from '../../src/backends/index.js';
 import {
-  CpuBackend,
   LARSOptimizer,
   MomentumSGDOptimizer,
   MultilayerPerceptron,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { Matrix, oneHot, SeededRandom } from '../../src/index.js';
+import { Matrix, oneHot } from '../../src/index.js';
+import { SeededRandom } from '../../src/util/SeededRandom.js';
 
 /** A labelled set of digit images: pixels in [0, 1], one 784-wide row per image, and one-hot targets. */
 export interface DigitSet {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { BackendChoice } from '../../src/index.js';
+import { type BackendChoice } from '../../src/index.js';
 
 /** Which optimizer a run uses. */
 export type OptimizerName = 'lars' | 'sgd';

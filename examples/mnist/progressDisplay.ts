@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { EpochRecord, TrainingProgress } from '../../src/index.js';
+import { type EpochRecord, type TrainingProgress } from '../../src/index.js';
 
 /** Shows a run's progress: a live bar on a terminal, plain lines elsewhere (CI, pipes). */
 export interface ProgressDisplay {

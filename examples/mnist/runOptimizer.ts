@@ -1,12 +1,4 @@
-import {
-  LARSOptimizer,
-  MomentumSGDOptimizer,
-  MultilayerPerceptron,
-  type GradientBasedOptimizer,
-  type Matrix,
-  type OptimizationResult,
-  type OptimizeControls,
-} from '../../src/index.js';
+import { LARSOptimizer, MomentumSGDOptimizer, MultilayerPerceptron, type GradientBasedOptimizer, type Matrix, type OptimizationResult, type OptimizeControls } from '../../src/index.js';
 import type { DigitSplit } from './loadDigits.js';
 import type { MnistFlags, OptimizerName } from './parseFlags.js';
 

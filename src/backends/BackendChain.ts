@@ -14,6 +14,8 @@ import { threadsUnavailableReason } from './wasm/findThreadHost.js';
  * carries the state across exactly (snapshot, restore) and says so once
  * through `warn`. The optimizer keeps the books and never names a backend;
  * a new backend joins by being selectable and failing over to the CPU.
+ *
+ * @category Backends
  */
 export class BackendChain {
   private current: OptimizerBackend;
@@ -53,6 +55,11 @@ export class BackendChain {
     if (state !== this.held) this.held?.dispose();
     this.held = state;
     this.heldPlan = state === null ? null : plan;
+  }
+
+  /** Whether {@link fitFor} would move to another backend for `dtype` and `plan`. */
+  wouldMove(dtype: NumericType, plan: LayerPlan): boolean {
+    return unfitFor(this.current, dtype, plan) !== null;
   }
 
   /**

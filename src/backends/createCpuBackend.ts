@@ -10,6 +10,8 @@ import type { OptimizerBackend } from '../core/OptimizerBackend.js';
  *
  * @param threads - opt in to worker threads ({@link WasmBackend.createThreaded}) with these options; by default
  *   the backend runs on the calling thread only: two threads help only when a core is free (see the README).
+ *
+ * @category Backends
  */
 export function createCpuBackend(threads: WasmThreadOptions | null = null): OptimizerBackend {
   return (threads === null ? WasmBackend.create() : WasmBackend.createThreaded(threads)) ?? new CpuBackend();

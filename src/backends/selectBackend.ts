@@ -4,7 +4,11 @@ import type { OptimizerBackend } from '../core/OptimizerBackend.js';
 import type { WasmThreadOptions } from './wasm/WasmThreadPool.js';
 import { probeGpuBackend } from './gpujs/probeGpuBackend.js';
 
-/** Thrown when `backend: 'gpu'` is asked for and no GPU backend can run; the message says why. */
+/**
+ * Thrown when `backend: 'gpu'` is asked for and no GPU backend can run; the message says why.
+ *
+ * @category Errors
+ */
 export class BackendUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -18,6 +22,8 @@ export class BackendUnavailableError extends Error {
  * - `'auto'`: a hardware GPU backend when one is available and passes its self-check, else the CPU
  *   (a software rasterizer such as Mesa llvmpipe is slower than the CPU, so `'auto'` skips it);
  * - `'gpu'`: a GPU backend, software rasterizers included, or a {@link BackendUnavailableError} naming the reason.
+ *
+ * @category Backends
  */
 export function selectBackend(choice: BackendChoice, cpuThreads: CpuThreads = 1): OptimizerBackend {
   if (choice === 'cpu') return createCpuBackend(threadOptions(cpuThreads));
@@ -28,10 +34,18 @@ export function selectBackend(choice: BackendChoice, cpuThreads: CpuThreads = 1)
   return createCpuBackend(threadOptions(cpuThreads));
 }
 
-/** The `cpuThreads` option: 1, a thread count, or `'auto'` for one per core. */
+/**
+ * The `cpuThreads` option: 1, a thread count, or `'auto'` for one per core.
+ *
+ * @category Backends
+ */
 export type CpuThreads = number | 'auto';
 
-/** {@link createCpuBackend}'s thread options for a `cpuThreads` value: null (one thread) for 1. */
+/**
+ * {@link createCpuBackend}'s thread options for a `cpuThreads` value: null (one thread) for 1.
+ *
+ * @category Backends
+ */
 export function threadOptions(cpuThreads: CpuThreads): WasmThreadOptions | null {
   return cpuThreads === 1 ? null : { threads: cpuThreads };
 }

@@ -12,6 +12,8 @@
  * Every LARS variant (paper, timm, Bolts, bitsandbytes, skipped and excluded
  * layers, Nesterov, dampening, clipping) is a choice of these seven numbers,
  * so backends implement one kernel and never branch on the rule.
+ *
+ * @category Backends
  */
 export interface LayerCoefficients {
   /** Multiplies the raw gradient (global and percentile clipping). */
@@ -30,7 +32,11 @@ export interface LayerCoefficients {
   readonly stepScale: Float64Array;
 }
 
-/** Allocates coefficients for `layers` layers, all zero. */
+/**
+ * Allocates coefficients for `layers` layers, all zero.
+ *
+ * @category Backends
+ */
 export function allocateCoefficients(layers: number): LayerCoefficients {
   return {
     gradScale: new Float64Array(layers),
@@ -47,6 +53,8 @@ export function allocateCoefficients(layers: number): LayerCoefficients {
  * Whether layer l's update is plain momentum: fromBuffer 1 and fromDirection 0,
  * so u = b. Backends may then skip the products 1·b and 0·d; the result
  * differs from the full formula at most in the sign of a zero.
+ *
+ * @category Backends
  */
 export function isPlainMomentum(c: LayerCoefficients, l: number): boolean {
   return c.fromBuffer[l] === 1 && c.fromDirection[l] === 0;

@@ -1,7 +1,11 @@
 import type { ParameterKind, ParameterLayout } from '../models/ParameterLayout.js';
 import { OptimizerInputError } from './OptimizerInputError.js';
 
-/** One layer: a contiguous range [start, end) of the flat vector and how LARS treats it. */
+/**
+ * One layer: a contiguous range [start, end) of the flat vector and how LARS treats it.
+ *
+ * @category Backends
+ */
 export interface LayerSegment {
   /** Position of the layer in the plan, as `skipLARSLayers` counts. */
   readonly index: number;
@@ -21,7 +25,11 @@ export interface LayerSegment {
   readonly stateBits: 8 | 32;
 }
 
-/** How a flat vector of `length` elements splits into layers. Built once, reused every step. */
+/**
+ * How a flat vector of `length` elements splits into layers. Built once, reused every step.
+ *
+ * @category Backends
+ */
 export interface LayerPlan {
   /** Elements in the whole vector. */
   readonly length: number;
@@ -29,7 +37,11 @@ export interface LayerPlan {
   readonly segments: readonly LayerSegment[];
 }
 
-/** The options a plan is built from. */
+/**
+ * The options a plan is built from.
+ *
+ * @category Backends
+ */
 export interface LayerPlanOptions {
   /** Cumulative exclusive layer ends, or null. */
   readonly layerBoundaries: readonly number[] | null;
@@ -42,6 +54,21 @@ export interface LayerPlanOptions {
   /** Layers below this size keep 32-bit state. */
   readonly min8bitSize: number;
 }
+
+/**
+ * Plan options that change nothing: layers from the layout (or one layer),
+ * no skips, no exclusions, 32-bit state. Spread it and override what differs,
+ * e.g. `{ ...PLAIN_PLAN, optimBits: 8 }`.
+ *
+ * @category Backends
+ */
+export const PLAIN_PLAN: LayerPlanOptions = Object.freeze({
+  layerBoundaries: null,
+  skipLARSLayers: null,
+  excludeBiasFromLARS: false,
+  optimBits: 32,
+  min8bitSize: 4096,
+});
 
 interface RawSegment {
   name: string;
@@ -57,8 +84,10 @@ interface RawSegment {
  * 2. else by the layout, one layer per tensor;
  * 3. else as one weight layer.
  *
- * @throws {@link OptimizerInputError} (`invalid-layout`) when a boundary lies past
+ * @throws `OptimizerInputError` (`invalid-layout`) when a boundary lies past
  * the end, the layout does not add up to `length`, or a skipped index does not exist.
+ *
+ * @category Backends
  */
 export function buildLayerPlan(length: number, options: LayerPlanOptions, layout?: ParameterLayout | null): LayerPlan {
   if (layout != null) checkLayout(layout, length);
@@ -95,18 +124,29 @@ export function buildLayerPlan(length: number, options: LayerPlanOptions, layout
 }
 
 function checkLayout(layout: ParameterLayout, length: number): void {
+  if (!Array.isArray(layout)) throw new OptimizerInputError('invalid-layout', `the layout must be an array of { name, size, kind }, got ${typeof layout}`);
   let total = 0;
-  layout.forEach((t, i) => {
-    if (!Number.isInteger(t.size) || t.size < 0) {
-      throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has size ${t.size}; sizes must be non-negative integers`);
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < layout.length; i++) {
+    const t: unknown = layout[i];
+    if (t === null || typeof t !== 'object') {
+      throw new OptimizerInputError('invalid-layout', `layout entry ${i} is ${t === undefined ? 'missing (a hole in the array?)' : String(t)}; expected { name, size, kind }`);
     }
-    if (t.kind !== 'weight' && t.kind !== 'bias' && t.kind !== 'norm') {
-      throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has kind ${String(t.kind)}; expected 'weight', 'bias' or 'norm'`);
-    }
-    total += t.size;
-  });
+    checkTensor(t as ParameterLayout[number], i);
+    total += (t as ParameterLayout[number]).size;
+  }
   if (total !== length) {
     throw new OptimizerInputError('invalid-layout', `layout sizes add up to ${total}, but the parameter vector has ${length} elements`);
+  }
+}
+
+function checkTensor(t: ParameterLayout[number], i: number): void {
+  if (typeof t.name !== 'string') throw new OptimizerInputError('invalid-layout', `layout tensor ${i} has name ${String(t.name)}; names are strings`);
+  if (!Number.isInteger(t.size) || t.size < 0) {
+    throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has size ${t.size}; sizes must be non-negative integers`);
+  }
+  if (t.kind !== 'weight' && t.kind !== 'bias' && t.kind !== 'norm') {
+    throw new OptimizerInputError('invalid-layout', `layout tensor ${i} (${t.name}) has kind ${String(t.kind)}; expected 'weight', 'bias' or 'norm'`);
   }
 }
 

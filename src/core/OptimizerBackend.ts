@@ -8,6 +8,8 @@ import type { StateSnapshot } from './StateSnapshot.js';
  * The momentum state of one optimizer, held where its backend computes (host
  * memory, WebAssembly memory, GPU textures). Opaque to the optimizer: it only
  * passes it back to the backend, measures it, and snapshots it.
+ *
+ * @category Backends
  */
 export interface BackendState {
   /** Bytes of memory the state really occupies. */
@@ -28,6 +30,8 @@ export interface BackendState {
  *
  * Every method leaves parameters and state untouched except
  * {@link OptimizerBackend.applyUpdate}.
+ *
+ * @category Backends
  */
 export interface OptimizerBackend {
   /** Which implementation this is, e.g. `cpu`, `headlessgl`, `webgl2`, `webgpu`. */

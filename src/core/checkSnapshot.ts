@@ -7,6 +7,8 @@ import type { StateSnapshot } from './StateSnapshot.js';
  * Throws a clear error unless `snapshot` has the plan's layers, sizes and
  * numeric type, and holds only 32-bit layers. States without 8-bit layers
  * call it before writing anything.
+ *
+ * @category Backends
  */
 export function checkSnapshotFits(snapshot: StateSnapshot, plan: LayerPlan, dtype: NumericType): void {
   checkLayersFit(snapshot, plan, dtype);
@@ -20,6 +22,8 @@ export function checkSnapshotFits(snapshot: StateSnapshot, plan: LayerPlan, dtyp
  * plan's layers, sizes and numeric type, every layer's width matching its
  * `stateBits`, one absmax per 256-element block, and every absmax finite and
  * ≥ 0. Quantized states call it before writing anything.
+ *
+ * @category Backends
  */
 export function checkQuantizedSnapshotFits(snapshot: StateSnapshot, plan: LayerPlan, dtype: NumericType): void {
   checkLayersFit(snapshot, plan, dtype);

@@ -9,6 +9,8 @@ import type { LayerState, StateSnapshot } from './StateSnapshot.js';
  * state is packed into three arrays: the full-precision values of the 32-bit
  * layers, the codes of the 8-bit layers, and one absmax per 256-element block
  * of the 8-bit layers, each in plan order.
+ *
+ * @category Backends
  */
 export interface QuantizedPacking {
   /** Per layer: its first element in the values (32-bit layers) or its first code (8-bit layers). */
@@ -23,7 +25,11 @@ export interface QuantizedPacking {
   readonly blocks: number;
 }
 
-/** The packing of `plan`'s momentum: 8-bit layers (`stateBits` 8) as codes and blocks, the others as values. */
+/**
+ * The packing of `plan`'s momentum: 8-bit layers (`stateBits` 8) as codes and blocks, the others as values.
+ *
+ * @category Backends
+ */
 export function packQuantizedState(plan: LayerPlan): QuantizedPacking {
   const layers = plan.segments.length;
   const offset = new Int32Array(layers);
@@ -46,7 +52,11 @@ export function packQuantizedState(plan: LayerPlan): QuantizedPacking {
   return { offset, blockOffset, floats, codes, blocks };
 }
 
-/** The three packed arrays of a state with 8-bit layers, laid out by a {@link QuantizedPacking}. */
+/**
+ * The three packed arrays of a state with 8-bit layers, laid out by a {@link QuantizedPacking}.
+ *
+ * @category Backends
+ */
 export interface PackedArrays {
   /** Full-precision values of the 32-bit layers. */
   readonly values: ArrayFor<NumericType>;
@@ -56,7 +66,11 @@ export interface PackedArrays {
   readonly absmax: Float32Array;
 }
 
-/** An exact snapshot (copies) of packed state, layer by layer. Host and WebAssembly states share it. */
+/**
+ * An exact snapshot (copies) of packed state, layer by layer. Host and WebAssembly states share it.
+ *
+ * @category Backends
+ */
 export function snapshotPacked(plan: LayerPlan, dtype: NumericType, packing: QuantizedPacking, arrays: PackedArrays): StateSnapshot {
   const layers: LayerState[] = plan.segments.map((s) => {
     const size = s.end - s.start;
@@ -68,7 +82,11 @@ export function snapshotPacked(plan: LayerPlan, dtype: NumericType, packing: Qua
   return { dtype, layers };
 }
 
-/** Writes `snapshot` into packed arrays after checking every layer ({@link checkQuantizedSnapshotFits}); a mismatch throws before any write. */
+/**
+ * Writes `snapshot` into packed arrays after checking every layer ({@link checkQuantizedSnapshotFits}); a mismatch throws before any write.
+ *
+ * @category Backends
+ */
 export function restorePacked(
   snapshot: StateSnapshot,
   plan: LayerPlan,

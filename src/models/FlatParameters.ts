@@ -6,6 +6,8 @@ import type { ParameterLayout } from './ParameterLayout.js';
  * One flat typed array for all of a model's tensors, with a view (no copy)
  * per tensor in layout order. Models keep their parameters and their
  * gradients in these, so the optimizer sees one vector.
+ *
+ * @category Models
  */
 export class FlatParameters<T extends NumericType> {
   /** The whole vector. */
@@ -62,7 +64,7 @@ export class FlatParameters<T extends NumericType> {
     this.vector.data.set(source.data);
   }
 
-  /** The same layout and values in storage from `allocate` (see {@link ModelStorage}). */
+  /** The same layout and values in storage from `allocate` (see `ModelStorage`). */
   relocate(allocate: (length: number) => Vector<T>): FlatParameters<T> {
     const moved = new FlatParameters<T>(this.layout, this.vector.dtype, allocate(this.length));
     moved.vector.data.set(this.vector.data);

@@ -3,7 +3,11 @@ import type { Vector } from '../numeric/Vector.js';
 import type { ParameterLayout } from './ParameterLayout.js';
 import type { VectorAllocator } from './ModelStorage.js';
 
-/** The loss of a batch and its gradient with respect to the flat parameter vector. */
+/**
+ * The loss of a batch and its gradient with respect to the flat parameter vector.
+ *
+ * @category Models
+ */
 export interface GradientResult<T extends NumericType> {
   /** The loss averaged over the batch. */
   readonly loss: number;
@@ -18,6 +22,8 @@ export interface GradientResult<T extends NumericType> {
  * @typeParam T - the numeric type of parameters and gradients.
  * @typeParam TInput - a batch of inputs, e.g. `Matrix<T>`.
  * @typeParam TOutput - a batch of outputs or targets, e.g. `Vector<T>`.
+ *
+ * @category Models
  */
 export interface FullModel<T extends NumericType, TInput, TOutput> {
   /** Number of trainable parameters, the length of the flat vector. */

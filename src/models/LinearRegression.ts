@@ -7,7 +7,11 @@ import type { FullModel, GradientResult } from './FullModel.js';
 import type { ParameterLayout } from './ParameterLayout.js';
 import type { Evaluation } from './evaluateModel.js';
 
-/** How to build a {@link LinearRegression}. */
+/**
+ * How to build a {@link LinearRegression}.
+ *
+ * @category Models
+ */
 export interface LinearRegressionConfig<T extends NumericType> {
   /** Number of input features. */
   readonly inputs: number;
@@ -25,6 +29,8 @@ export interface LinearRegressionConfig<T extends NumericType> {
  * const model = new LinearRegression({ inputs: 3, dtype: 'float64' });
  * const { loss, gradient } = model.computeGradients(x, y);
  * ```
+ *
+ * @category Models
  */
 export class LinearRegression<T extends NumericType> implements FullModel<T, Matrix<T>, Vector<T>> {
   /** Number of input features. */

@@ -3,7 +3,11 @@ import type { Vector } from '../numeric/Vector.js';
 import { FlatParameters } from './FlatParameters.js';
 import type { ParameterLayout } from './ParameterLayout.js';
 
-/** Makes a zero vector of `length` elements of type `dtype`, e.g. an optimizer's `vectorAllocator`. */
+/**
+ * Makes a zero vector of `length` elements of type `dtype`, e.g. an optimizer's `vectorAllocator`.
+ *
+ * @category Models
+ */
 export type VectorAllocator = <D extends NumericType>(length: number, dtype: D) => Vector<D>;
 
 /**
@@ -14,6 +18,8 @@ export type VectorAllocator = <D extends NumericType>(length: number, dtype: D) 
  * allocator (an optimizer's `allocateVector`: WebAssembly memory on the CPU),
  * so optimizer steps read and write them in place, and one gradient vector is
  * reused: each call of {@link ModelStorage.gradients} zeroes and returns it.
+ *
+ * @category Models
  */
 export class ModelStorage<T extends NumericType> {
   private current: FlatParameters<T>;

@@ -11,7 +11,11 @@ import type { ParameterLayout, ParameterTensor } from './ParameterLayout.js';
 import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
 import type { ClassifierEvaluation } from './evaluateModel.js';
 
-/** How to build a {@link MultilayerPerceptron}. */
+/**
+ * How to build a {@link MultilayerPerceptron}.
+ *
+ * @category Models
+ */
 export interface MultilayerPerceptronConfig<T extends NumericType> {
   /** Widths from input to output, e.g. `[784, 128, 10]`; at least two entries, all positive integers. */
   readonly layerSizes: readonly number[];
@@ -64,6 +68,8 @@ type FloatArrayFor = Float32Array | Float64Array;
  * const mlp = new MultilayerPerceptron({ layerSizes: [784, 128, 10], dtype: 'float32', seed: 1 });
  * const { loss, gradient } = mlp.computeGradients(x, oneHot(labels, 10, 'float32'));
  * ```
+ *
+ * @category Models
  */
 export class MultilayerPerceptron<T extends NumericType> implements FullModel<T, Matrix<T>, Matrix<T>> {
   /** Widths from input to output. */

@@ -3,10 +3,16 @@
  * - `'weight'`: a weight matrix or kernel, adapted by the trust ratio;
  * - `'bias'`: a bias vector, excluded from LARS when `excludeBiasFromLARS` is on;
  * - `'norm'`: a normalization gain or shift (BatchNorm, LayerNorm), excluded likewise.
+ *
+ * @category Models
  */
 export type ParameterKind = 'weight' | 'bias' | 'norm';
 
-/** One tensor in a model's flat parameter vector. */
+/**
+ * One tensor in a model's flat parameter vector.
+ *
+ * @category Models
+ */
 export interface ParameterTensor {
   /** A readable name, e.g. `dense1.weight`. */
   readonly name: string;
@@ -16,8 +22,9 @@ export interface ParameterTensor {
   readonly kind: ParameterKind;
 }
 
-/** The tensors of a flat parameter vector, in storage order; their sizes add up to the vector's length. */
+/**
+ * The tensors of a flat parameter vector, in storage order; their sizes add up to the vector's length.
+ *
+ * @category Models
+ */
 export type ParameterLayout = readonly ParameterTensor[];
-
-/** Every parameter kind, in a fixed order. */
-export const PARAMETER_KINDS: readonly ParameterKind[] = Object.freeze(['weight', 'bias', 'norm']);

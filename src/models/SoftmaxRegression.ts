@@ -1,7 +1,11 @@
 import type { NumericType } from '../numeric/NumericType.js';
 import { MultilayerPerceptron } from './MultilayerPerceptron.js';
 
-/** How to build a {@link SoftmaxRegression}. */
+/**
+ * How to build a {@link SoftmaxRegression}.
+ *
+ * @category Models
+ */
 export interface SoftmaxRegressionConfig<T extends NumericType> {
   /** Number of input features. */
   readonly inputs: number;
@@ -22,6 +26,8 @@ export interface SoftmaxRegressionConfig<T extends NumericType> {
  * ```ts
  * const model = new SoftmaxRegression({ inputs: 784, classes: 10, dtype: 'float32' });
  * ```
+ *
+ * @category Models
  */
 export class SoftmaxRegression<T extends NumericType> extends MultilayerPerceptron<T> {
   /** @throws RangeError when `inputs` or `classes` is not a positive integer. */

@@ -5,6 +5,8 @@ import type { NumericType } from '../numeric/NumericType.js';
  * One-hot targets: row i has a 1 in column `labels[i]` and zeros elsewhere.
  *
  * @throws RangeError when a label is not an integer in [0, classes).
+ *
+ * @category Models
  */
 export function oneHot<T extends NumericType>(labels: ArrayLike<number>, classes: number, dtype: T): Matrix<T> {
   const out = Matrix.zeros(labels.length, classes, dtype);
@@ -18,7 +20,11 @@ export function oneHot<T extends NumericType>(labels: ArrayLike<number>, classes
   return out;
 }
 
-/** The column of the largest value in each row (the predicted class). */
+/**
+ * The column of the largest value in each row (the predicted class).
+ *
+ * @category Models
+ */
 export function argmaxRows(m: Matrix): Uint32Array {
   const out = new Uint32Array(m.rows);
   for (let i = 0; i < m.rows; i++) {
@@ -35,6 +41,8 @@ export function argmaxRows(m: Matrix): Uint32Array {
  * value does, in [0, 1].
  *
  * @throws RangeError when the shapes differ.
+ *
+ * @category Models
  */
 export function classificationAccuracy(predictions: Matrix, targets: Matrix): number {
   if (predictions.rows !== targets.rows || predictions.cols !== targets.cols) {

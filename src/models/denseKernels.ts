@@ -6,15 +6,25 @@
  * Shapes are passed explicitly; arrays may be longer than needed.
  */
 
-/** Any typed array the kernels read or write. */
+/**
+ * Any typed array the kernels read or write.
+ *
+ * @category Models
+ */
 export type FloatArray = Float32Array | Float64Array;
 
-/** Rows of the right-hand matrix handled per cache block. Default 64 (64 × 128 floats = 32 KiB in float32). */
+/**
+ * Rows of the right-hand matrix handled per cache block. Default 64 (64 × 128 floats = 32 KiB in float32).
+ *
+ * @category Models
+ */
 export const BLOCK_ROWS = 64;
 
 /**
  * out[n×m] = a[n×k] · b[k×m] + bias[m] (bias broadcast over rows; pass null for none).
  * `out` is overwritten.
+ *
+ * @category Models
  */
 export function matmulBias(out: FloatArray, a: FloatArray, b: FloatArray, bias: FloatArray | null, n: number, k: number, m: number): void {
   for (let i = 0; i < n; i++) {
@@ -40,6 +50,8 @@ export function matmulBias(out: FloatArray, a: FloatArray, b: FloatArray, bias: 
 /**
  * out[k×m] = a[n×k]ᵀ · d[n×m]: the weight gradient of a dense layer
  * (a = its input, d = the gradient at its output). `out` is overwritten.
+ *
+ * @category Models
  */
 export function matmulTransposeLeft(out: FloatArray, a: FloatArray, d: FloatArray, n: number, k: number, m: number): void {
   out.fill(0, 0, k * m);
@@ -62,6 +74,8 @@ export function matmulTransposeLeft(out: FloatArray, a: FloatArray, d: FloatArra
  * out[n×k] = d[n×m] · b[k×m]ᵀ: the input gradient of a dense layer
  * (b = its weight). Each element is a dot product of two contiguous rows.
  * `out` is overwritten.
+ *
+ * @category Models
  */
 export function matmulTransposeRight(out: FloatArray, d: FloatArray, b: FloatArray, n: number, k: number, m: number): void {
   for (let i = 0; i < n; i++) {
@@ -76,7 +90,11 @@ export function matmulTransposeRight(out: FloatArray, d: FloatArray, b: FloatArr
   }
 }
 
-/** out[m] = column sums of d[n×m]: the bias gradient of a dense layer. `out` is overwritten. */
+/**
+ * out[m] = column sums of d[n×m]: the bias gradient of a dense layer. `out` is overwritten.
+ *
+ * @category Models
+ */
 export function columnSums(out: FloatArray, d: FloatArray, n: number, m: number): void {
   out.fill(0, 0, m);
   for (let i = 0; i < n; i++) {

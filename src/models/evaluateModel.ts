@@ -3,7 +3,11 @@ import { classificationAccuracy } from './classification.js';
 import { Matrix } from '../numeric/Matrix.js';
 import type { NumericType } from '../numeric/NumericType.js';
 
-/** Loss and accuracy of a model on one data set. */
+/**
+ * Loss and accuracy of a model on one data set.
+ *
+ * @category Models
+ */
 export interface Evaluation {
   /** Mean loss over the set. */
   readonly loss: number;
@@ -11,13 +15,21 @@ export interface Evaluation {
   readonly accuracy: number | null;
 }
 
-/** The evaluation of a classifier, whose accuracy is always known. */
+/**
+ * The evaluation of a classifier, whose accuracy is always known.
+ *
+ * @category Models
+ */
 export interface ClassifierEvaluation extends Evaluation {
   /** Share of correct classes in [0, 1]. */
   readonly accuracy: number;
 }
 
-/** A model that can score a data set in one forward pass (the built-in models can). */
+/**
+ * A model that can score a data set in one forward pass (the built-in models can).
+ *
+ * @category Models
+ */
 export interface EvaluatingModel<TInput, TOutput> {
   /** Loss and, for classifiers, accuracy on `input`/`target`. */
   evaluate(input: TInput, target: TOutput): Evaluation;
@@ -27,6 +39,8 @@ export interface EvaluatingModel<TInput, TOutput> {
  * Scores `model` on a data set: with its own `evaluate` when it has one,
  * else the loss from `computeGradients` and, when outputs and targets are
  * matrices with more than one column, the argmax accuracy from `predict`.
+ *
+ * @category Models
  */
 export function evaluateModel<T extends NumericType, TInput, TOutput>(
   model: FullModel<T, TInput, TOutput>,

@@ -4,6 +4,8 @@ import type { FloatArray } from './denseKernels.js';
  * Layer normalization of each row of z[n×m], written to `out`:
  * out = gain·(z − μ)/√(σ² + ε) + shift. Keeps x̂ = (z − μ)/√(σ² + ε) in
  * `normalized` and 1/√(σ² + ε) per row in `invStd` for the backward pass.
+ *
+ * @category Models
  */
 export function layerNormForward(
   out: FloatArray,
@@ -40,6 +42,8 @@ export function layerNormForward(
  * The backward pass of {@link layerNormForward}: from dy[n×m] (gradient at the
  * output) writes dz[n×m] and the gain and shift gradients (overwritten).
  * `dz` may be the same array as `dy`.
+ *
+ * @category Models
  */
 export function layerNormBackward(
   dz: FloatArray,

@@ -5,6 +5,8 @@ import type { FloatArray } from './denseKernels.js';
  * per row) and returns the mean cross-entropy against the one-hot or soft
  * targets[n×c]. When `gradient` is given it receives d(mean loss)/d(logits) =
  * (p − y)/n.
+ *
+ * @category Models
  */
 export function softmaxCrossEntropy(
   logits: FloatArray,

@@ -5,6 +5,8 @@ import { allocateArray, numericTypeOf, type ArrayFor, type NumericType } from '.
  * `data[r * cols + c]`. Like {@link Vector}, it wraps its storage without copying.
  *
  * @typeParam T - the numeric type tag, `'float32'` or `'float64'`.
+ *
+ * @category Vectors
  */
 export class Matrix<T extends NumericType = NumericType> {
   /** The row-major typed array holding the elements; shared, not copied. */

@@ -10,6 +10,8 @@ import { allocateArray, numericTypeOf, type ArrayFor, type NumericType } from '.
  * one buffer.
  *
  * @typeParam T - the numeric type tag, `'float32'` or `'float64'`.
+ *
+ * @category Vectors
  */
 export class Vector<T extends NumericType = NumericType> {
   /** The typed array holding the elements; shared, not copied. */

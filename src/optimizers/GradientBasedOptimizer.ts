@@ -3,6 +3,7 @@ import { buildLayerPlan } from '../core/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../core/OptimizerBackend.js';
 import { OptimizerInputError } from '../core/OptimizerInputError.js';
 import { BackendChain } from '../backends/BackendChain.js';
+import { CpuBackend } from '../backends/js/CpuBackend.js';
 import { selectBackend } from '../backends/selectBackend.js';
 import type { FullModel } from '../models/FullModel.js';
 import type { VectorAllocator } from '../models/ModelStorage.js';
@@ -16,11 +17,15 @@ import type { TrainableOptimizer } from '../training/TrainableOptimizer.js';
 import { trainModel } from '../training/trainModel.js';
 import { learningRateAt } from './learningRateSchedule.js';
 import { PercentileClipper } from './PercentileClipper.js';
-import { decodeSavedState, encodeMomentum, encodePercentileHistory } from './savedStateCodec.js';
-import type { SavedOptimizerState } from './SavedOptimizerState.js';
+import { decodeSavedState, encodeMomentum, encodePercentileHistory, stateSettings } from './savedStateCodec.js';
+import type { SavedOptimizerState, SavedStateSettings } from './SavedOptimizerState.js';
 import { clipUpdateNorms, computeStepCoefficients } from './stepCoefficients.js';
 
-/** Optional wiring of an optimizer that is not an option: a layout, a backend, a warning sink. */
+/**
+ * Optional wiring of an optimizer that is not an option: a layout, a backend, a warning sink.
+ *
+ * @category Optimizers
+ */
 export interface OptimizerSetup {
   /** The tensors of the flat vector, for users stepping by hand without a model. Default: the model's layout, if any. */
   readonly layout?: ParameterLayout | null;
@@ -33,8 +38,12 @@ export interface OptimizerSetup {
 /**
  * What a concrete optimizer tells the shared step machinery: how to split the
  * vector into layers and how each layer's update is formed.
+ *
+ * @category Optimizers
  */
 export interface UpdateRuleSettings {
+  /** The optimizer family, a fixed name recorded in saved states (e.g. `'lars'`); never a class name, which minifiers change. */
+  readonly kind: string;
   /** Layer boundaries, skip list, exclusions and state width. */
   readonly plan: LayerPlanOptions;
   /** The rule record. */
@@ -53,13 +62,15 @@ export interface UpdateRuleSettings {
  * The bookkeeping every gradient-based optimizer shares: step count, learning
  * rate schedule, gradient clipping, momentum state, backend choice and
  * fallback, input checks, and exact save/restore. The per-layer math lives in
- * pure functions ({@link writeLayerCoefficients}); the element loops live in
+ * pure functions (`writeLayerCoefficients`); the element loops live in
  * the backend. Subclasses only say which rule to apply.
  *
  * @typeParam T - numeric type of parameters and gradients.
  * @typeParam TInput - a batch of model inputs.
  * @typeParam TOutput - a batch of model outputs.
  * @typeParam O - the options class.
+ *
+ * @category Optimizers
  */
 export abstract class GradientBasedOptimizer<
   T extends NumericType,
@@ -79,6 +90,8 @@ export abstract class GradientBasedOptimizer<
   private stepCount = 0;
   private clipper: PercentileClipper | null = null;
   private stepsPerEpochOverride: number | null = null;
+  private disposed = false;
+  private training = false;
 
   protected constructor(model: FullModel<T, TInput, TOutput> | null, options: O, setup: OptimizerSetup = {}) {
     this.model = model;
@@ -98,6 +111,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Which backend runs the hot loops: `cpu`, `headlessgl`, `webgl2`, `webgpu`, … */
   get backendName(): string {
+    this.assertUsable();
     return this.chain.backend.name;
   }
 
@@ -109,6 +123,7 @@ export abstract class GradientBasedOptimizer<
    * backend has no memory of its own.
    */
   allocateVector<D extends NumericType = T>(length: number, dtype: D): Vector<D> {
+    this.assertUsable();
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`length must be a non-negative integer, got ${length}`);
     return this.chain.backend.allocateVector?.(length, dtype) ?? Vector.zeros(length, dtype);
   }
@@ -147,6 +162,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Tells the schedule how many steps make an epoch; the training loop calls it. Null forgets it. */
   setStepsPerEpoch(steps: number | null): void {
+    this.assertUsable();
     if (steps !== null && !(Number.isInteger(steps) && steps >= 1)) {
       throw new RangeError(`stepsPerEpoch must be a positive integer or null, got ${steps}`);
     }
@@ -174,6 +190,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Bytes of memory the momentum state occupies (0 before the first step or with momentum 0). */
   stateBytes(): number {
+    this.assertUsable();
     return this.chain.state?.bytes ?? 0;
   }
 
@@ -185,16 +202,25 @@ export abstract class GradientBasedOptimizer<
    * changes when it throws.
    */
   step(parameters: Vector<T>, gradient: Vector<T>): void {
+    this.assertUsable();
     this.checkVectors(parameters, gradient);
-    const plan = this.planFor(parameters.length);
+    // Plan, clipper and a new state are committed only when the step succeeds.
+    const plan = this.plan ?? this.buildPlan(parameters.length);
     const settings = this.updateRuleSettings();
-    this.chain.fitFor(parameters.dtype, plan);
+    if (this.chain.wouldMove(parameters.dtype, plan)) {
+      // Check the input on the JS loops first, so that a bad step never moves the backend.
+      checkFiniteNorms(plan, new CpuBackend().layerNorms(plan, parameters, gradient));
+      this.chain.fitFor(parameters.dtype, plan);
+    }
     const norms = this.chain.run((b) => b.layerNorms(plan, parameters, gradient));
     checkFiniteNorms(plan, norms);
 
     const stepNumber = this.stepCount + 1;
     const o = this.options;
-    const clipper = this.clipperFor(settings.percentileClipping, plan.segments.length);
+    const clipper =
+      this.clipper !== null && this.clipper.layers === plan.segments.length
+        ? this.clipper
+        : new PercentileClipper(settings.percentileClipping, plan.segments.length);
     const { coefficients, clippedGradientSq } = computeStepCoefficients({
       layers: plan.segments,
       squaredNorms: norms,
@@ -213,13 +239,20 @@ export abstract class GradientBasedOptimizer<
         firstStep: this.stepCount === 0,
       },
     });
-    this.ensureState(plan, parameters.dtype);
-    if (settings.maxUnorm > 0) {
-      const updateSq = this.chain.run((b) => b.updateNorms(plan, coefficients, parameters, gradient, this.chain.state));
-      clipUpdateNorms(coefficients, updateSq, norms, settings.maxUnorm);
+    const created = this.ensureState(plan, parameters.dtype);
+    try {
+      if (settings.maxUnorm > 0) {
+        const updateSq = this.chain.run((b) => b.updateNorms(plan, coefficients, parameters, gradient, this.chain.state));
+        clipUpdateNorms(coefficients, updateSq, norms, settings.maxUnorm);
+      }
+      this.chain.run((b) => b.applyUpdate(plan, coefficients, parameters, gradient, this.chain.state));
+    } catch (error) {
+      if (created) this.chain.replaceState(null, null);
+      throw error;
     }
-    this.chain.run((b) => b.applyUpdate(plan, coefficients, parameters, gradient, this.chain.state));
     clipper.commit(clippedGradientSq, stepNumber);
+    this.clipper = clipper;
+    this.plan = plan;
     this.stepCount = stepNumber;
     this.dtype = parameters.dtype;
   }
@@ -229,15 +262,25 @@ export abstract class GradientBasedOptimizer<
    * stopping, progress and abort, and leaves the best parameters on the model.
    * See {@link trainModel} for the details.
    */
-  optimize(data: TrainingData<TInput, TOutput>, controls: OptimizeControls = {}): Promise<OptimizationResult> {
-    return trainModel(this, data, controls);
+  async optimize(data: TrainingData<TInput, TOutput>, controls: OptimizeControls = {}): Promise<OptimizationResult> {
+    this.assertUsable();
+    if (this.training) {
+      throw new OptimizerInputError('busy', 'optimize() is already running on this optimizer; await it (or abort it) before starting another');
+    }
+    this.training = true;
+    try {
+      return await trainModel(this, data, controls);
+    } finally {
+      this.training = false;
+    }
   }
 
   /**
    * One optimizer step that leaves `parameters` alone and returns the updated
    * copy. The optimizer's state advances as with {@link step}.
    */
-  updateParameters(parameters: Vector<T>, gradient: Vector<T>): Vector<T> {
+  updateParameters<D extends T>(parameters: Vector<D>, gradient: Vector<D>): Vector<D> {
+    this.assertUsable();
     this.checkVectors(parameters, gradient);
     const out = parameters.clone();
     this.step(out, gradient);
@@ -246,6 +289,7 @@ export abstract class GradientBasedOptimizer<
 
   /** Forgets all state: step count, momentum, clipping history, plan. Options and backend stay. */
   reset(): void {
+    this.assertUsable();
     this.chain.replaceState(null, null);
     this.plan = null;
     this.dtype = null;
@@ -253,18 +297,30 @@ export abstract class GradientBasedOptimizer<
     this.clipper = null;
   }
 
-  /** Frees the backend's resources; the optimizer must not be used afterwards. */
+  /**
+   * Frees the backend's resources (device memory, worker threads). Afterwards
+   * every method throws; calling `dispose()` again does nothing.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.chain.dispose();
+  }
+
+  /** Whether {@link dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   /** The state as plain JSON: restore it into an optimizer with the same options to continue bit for bit. */
   saveState(): SavedOptimizerState {
+    this.assertUsable();
     const snapshot = this.chain.run(() => this.chain.state?.snapshot() ?? null);
     return {
       format: 'lars-ts.optimizer-state',
-      version: 1,
-      optimizer: this.constructor.name,
+      version: 2,
+      optimizer: this.updateRuleSettings().kind,
+      settings: this.stateSettingsFor(this.plan),
       stepCount: this.stepCount,
       stepsPerEpoch: this.stepsPerEpochOverride,
       dtype: this.dtype,
@@ -281,7 +337,12 @@ export abstract class GradientBasedOptimizer<
    * @throws {@link OptimizerInputError} (`invalid-state`) when it does not fit.
    */
   loadState(saved: SavedOptimizerState): void {
-    const decoded = decodeSavedState(saved, (length) => this.buildPlan(length));
+    this.assertUsable();
+    const decoded = decodeSavedState(saved, {
+      kind: this.updateRuleSettings().kind,
+      planFor: (length) => this.buildPlan(length),
+      settingsFor: (plan) => this.stateSettingsFor(plan),
+    });
     const { plan, snapshot } = decoded;
     let state: BackendState | null = null;
     if (snapshot !== null && plan !== null) {
@@ -302,6 +363,16 @@ export abstract class GradientBasedOptimizer<
     const percentile = this.updateRuleSettings().percentileClipping;
     this.clipper =
       plan === null ? null : new PercentileClipper(percentile, plan.segments.length, decoded.percentileHistory ?? undefined);
+  }
+
+  /** What a state laid out by `plan` depends on (recorded by saveState, checked by loadState). */
+  private stateSettingsFor(plan: LayerPlan | null): SavedStateSettings {
+    const settings = this.updateRuleSettings();
+    return stateSettings(plan, settings.rule, this.options.momentum > 0, settings.plan);
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new OptimizerInputError('disposed', 'this optimizer was disposed; create a new one (its saved state, if any, loads into it)');
   }
 
   private checkVectors(parameters: Vector<T>, gradient: Vector<T>): void {
@@ -334,26 +405,16 @@ export abstract class GradientBasedOptimizer<
     }
   }
 
-  /** The cached plan for `length` elements, built on first use. */
-  private planFor(length: number): LayerPlan {
-    if (this.plan === null || this.plan.length !== length) this.plan = this.buildPlan(length);
-    return this.plan;
-  }
-
   private buildPlan(length: number): LayerPlan {
     const layout = this.layout ?? this.model?.parameterLayout() ?? null;
     return buildLayerPlan(length, this.updateRuleSettings().plan, layout);
   }
 
-  private clipperFor(percentile: number, layers: number): PercentileClipper {
-    if (this.clipper === null || this.clipper.layers !== layers) this.clipper = new PercentileClipper(percentile, layers);
-    return this.clipper;
-  }
-
-  /** Creates the zero momentum state on the first step (none with momentum 0). */
-  private ensureState(plan: LayerPlan, dtype: NumericType): void {
-    if (this.options.momentum === 0 || this.chain.state !== null) return;
+  /** Creates the zero momentum state on the first step (none with momentum 0); true when it created one. */
+  private ensureState(plan: LayerPlan, dtype: NumericType): boolean {
+    if (this.options.momentum === 0 || this.chain.state !== null) return false;
     this.chain.replaceState(this.chain.run((b) => b.createState(plan, dtype)), plan);
+    return true;
   }
 }
 

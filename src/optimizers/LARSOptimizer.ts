@@ -26,6 +26,8 @@ import { GradientBasedOptimizer, type OptimizerSetup, type UpdateRuleSettings } 
  * const w = new Vector(new Float32Array(8).fill(0.5));
  * opt.step(w, new Vector(new Float32Array(8).fill(0.1)));
  * ```
+ *
+ * @category Optimizers
  */
 export class LARSOptimizer<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends GradientBasedOptimizer<
   T,
@@ -50,6 +52,7 @@ export class LARSOptimizer<T extends NumericType = NumericType, TInput = unknown
   protected updateRuleSettings(): UpdateRuleSettings {
     const o = this.options;
     return {
+      kind: 'lars',
       plan: o,
       rule: o.rule,
       trustCoefficient: o.trustCoefficient,

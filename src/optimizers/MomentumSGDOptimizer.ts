@@ -1,3 +1,4 @@
+import { PLAIN_PLAN } from '../core/LayerPlan.js';
 import type { FullModel } from '../models/FullModel.js';
 import type { NumericType } from '../numeric/NumericType.js';
 import { GradientBasedOptimizerOptions, type GradientBasedOptimizerOptionsInput } from '../options/GradientBasedOptimizerOptions.js';
@@ -7,6 +8,8 @@ import { GradientBasedOptimizer, type OptimizerSetup, type UpdateRuleSettings } 
 /**
  * The rule of plain momentum SGD as a rule record: no trust ratio (every
  * layer's ratio is 1) and PyTorch's momentum convention.
+ *
+ * @category Optimizers
  */
 export const MOMENTUM_SGD_RULE: LARSRule = Object.freeze({
   useTrustRatio: false,
@@ -28,6 +31,8 @@ export const MOMENTUM_SGD_RULE: LARSRule = Object.freeze({
  * const sgd = new MomentumSGDOptimizer(model, { initialLearningRate: 0.1, batchSize: 256, momentum: 0.9 });
  * const result = await sgd.optimize({ xTrain, yTrain });
  * ```
+ *
+ * @category Optimizers
  */
 export class MomentumSGDOptimizer<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends GradientBasedOptimizer<
   T,
@@ -51,7 +56,8 @@ export class MomentumSGDOptimizer<T extends NumericType = NumericType, TInput = 
 
   protected updateRuleSettings(): UpdateRuleSettings {
     return {
-      plan: { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 },
+      kind: 'momentum-sgd',
+      plan: PLAIN_PLAN,
       rule: MOMENTUM_SGD_RULE,
       trustCoefficient: 1,
       epsilon: 0,

@@ -1,4 +1,8 @@
-/** Gradient norms each layer remembers for percentile clipping. */
+/**
+ * Gradient norms each layer remembers for percentile clipping.
+ *
+ * @category Rule math
+ */
 export const PERCENTILE_HISTORY = 100;
 
 /**
@@ -10,6 +14,8 @@ export const PERCENTILE_HISTORY = 100;
  *
  * The history changes only through {@link PercentileClipper.commit}, so a step
  * that fails validation leaves it untouched.
+ *
+ * @category Rule math
  */
 export class PercentileClipper {
   /** The percentile p in [1, 100]; 100 never clips. */

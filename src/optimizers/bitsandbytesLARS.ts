@@ -7,13 +7,21 @@ import { bitsandbytesLars, type BitsandbytesLarsKwargs } from '../options/preset
 import type { OptimizerSetup } from './GradientBasedOptimizer.js';
 import { LARSOptimizer } from './LARSOptimizer.js';
 
-/** What bitsandbytes calls `params`: a model, the parameter layout of a flat vector, or null (one layer). */
+/**
+ * What bitsandbytes calls `params`: a model, the parameter layout of a flat vector, or null (one layer).
+ *
+ * @category Optimizers
+ */
 export type BitsandbytesParams<T extends NumericType, TInput, TOutput> =
   | FullModel<T, TInput, TOutput>
   | ParameterLayout
   | null;
 
-/** Keyword arguments of {@link LARS8bit} and {@link LARS32bit}: those of {@link LARS}, `optim_bits` fixed by the class. */
+/**
+ * Keyword arguments of {@link LARS8bit} and {@link LARS32bit}: those of {@link LARS}, `optim_bits` fixed by the class.
+ *
+ * @category Optimizers
+ */
 export type FixedBitsKwargs = Omit<BitsandbytesLarsKwargs, 'optim_bits'>;
 
 function split<T extends NumericType, TInput, TOutput>(
@@ -53,6 +61,8 @@ function fixedBits(kwargs: FixedBitsKwargs, overrides: LARSOptimizerOptionsInput
  * const opt = new LARS(layout, { lr: 0.1, momentum: 0.9, weight_decay: 1e-4, optim_bits: 8 });
  * opt.step(weights, gradient); // fc.weight keeps 8-bit momentum, fc.bias (< 4096) 32-bit
  * ```
+ *
+ * @category Optimizers
  */
 export class LARS<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends LARSOptimizer<T, TInput, TOutput> {
   /**
@@ -78,6 +88,8 @@ export class LARS<T extends NumericType = NumericType, TInput = unknown, TOutput
  * momentum for layers of at least `min_8bit_size` elements (default 4096).
  * Asking it for 32-bit state (`optim_bits`, `args.optim_bits` or `optimBits`)
  * is an error.
+ *
+ * @category Optimizers
  */
 export class LARS8bit<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends LARSOptimizer<T, TInput, TOutput> {
   /**
@@ -96,6 +108,8 @@ export class LARS8bit<T extends NumericType = NumericType, TInput = unknown, TOu
 /**
  * bitsandbytes' `LARS32bit`: {@link LARS} with full-precision momentum.
  * Asking it for 8-bit state is an error.
+ *
+ * @category Optimizers
  */
 export class LARS32bit<T extends NumericType = NumericType, TInput = unknown, TOutput = unknown> extends LARSOptimizer<T, TInput, TOutput> {
   /**

@@ -6,7 +6,11 @@ import type { LayerCoefficients } from '../core/LayerCoefficients.js';
  * Backends do the element loops; these decide what the loops multiply by.
  */
 
-/** Hyper-parameters of one step, shared by all layers. */
+/**
+ * Hyper-parameters of one step, shared by all layers.
+ *
+ * @category Rule math
+ */
 export interface StepHyperParameters {
   /** The learning rate of this step, after warmup and schedule. */
   readonly learningRate: number;
@@ -28,7 +32,11 @@ export interface StepHyperParameters {
   readonly firstStep: boolean;
 }
 
-/** What one layer contributes: its norms and how LARS treats it. */
+/**
+ * What one layer contributes: its norms and how LARS treats it.
+ *
+ * @category Rule math
+ */
 export interface LayerStepInput {
   /** ‖w‖, the layer's weight norm. */
   readonly weightNorm: number;
@@ -42,7 +50,11 @@ export interface LayerStepInput {
   readonly decay: boolean;
 }
 
-/** The trust ratio λ of one layer and whether weight decay stays in its direction. */
+/**
+ * The trust ratio λ of one layer and whether weight decay stays in its direction.
+ *
+ * @category Rule math
+ */
 export interface TrustDecision {
   /** λ: the factor on the layer's direction d. */
   readonly ratio: number;
@@ -58,6 +70,8 @@ export interface TrustDecision {
  * - ‖w‖ = 0 or ‖g‖ = 0 takes the rule's zero-norm fallback;
  * - else λ = η·‖w‖ / (‖g‖ + wd·‖w‖ + ε);
  * - with trustClip, λ ← min(λ / lr, 1), after the fallback.
+ *
+ * @category Rule math
  */
 export function trustDecision(layer: LayerStepInput, hp: StepHyperParameters): TrustDecision {
   const wd = layer.decay ? hp.weightDecay : 0;
@@ -84,6 +98,8 @@ export function trustDecision(layer: LayerStepInput, hp: StepHyperParameters): T
  * - `'torch'`: buf ← λ·d on the first step, else μ·buf + (1 − damp)·λ·d;
  *   u = buf (Nesterov: λ·d + μ·buf); w ← w − lr·u.
  * With momentum 0 there is no buffer: the update is the direction alone.
+ *
+ * @category Rule math
  */
 export function writeLayerCoefficients(
   out: LayerCoefficients,
@@ -115,6 +131,8 @@ export function writeLayerCoefficients(
  * The factor on a layer's update under update-norm clipping: maxUnorm·‖w‖ / ‖u‖
  * when ‖u‖ > maxUnorm·‖w‖, else 1. A zero-weight layer gets 0 and stays put,
  * as in bitsandbytes' PytorchLARS. `maxUnorm` 0 turns the clip off.
+ *
+ * @category Rule math
  */
 export function updateNormScale(updateNorm: number, weightNorm: number, maxUnorm: number): number {
   if (maxUnorm <= 0) return 1;
@@ -122,7 +140,11 @@ export function updateNormScale(updateNorm: number, weightNorm: number, maxUnorm
   return updateNorm > limit ? limit / updateNorm : 1;
 }
 
-/** The factor that clips a global gradient norm to `maxNorm`: maxNorm / norm when norm > maxNorm, else 1. */
+/**
+ * The factor that clips a global gradient norm to `maxNorm`: maxNorm / norm when norm > maxNorm, else 1.
+ *
+ * @category Rule math
+ */
 export function globalClipScale(gradNorm: number, maxNorm: number): number {
   return gradNorm > maxNorm ? maxNorm / gradNorm : 1;
 }

@@ -1,6 +1,10 @@
 import type { LearningRateSchedule } from '../options/OptimizationAlgorithmOptions.js';
 
-/** What the learning rate of a step depends on. */
+/**
+ * What the learning rate of a step depends on.
+ *
+ * @category Rule math
+ */
 export interface ScheduleSettings {
   /** The peak learning rate, reached at the end of warmup. */
   readonly initialLearningRate: number;
@@ -25,6 +29,8 @@ export interface ScheduleSettings {
  *   - cosine: min + (lr − min)·(1 + cos(π·t/T))/2;
  *   and t is held at T past the end, so the rate rests at the floor.
  * An unknown total keeps the rate at lr after warmup.
+ *
+ * @category Rule math
  */
 export function learningRateAt(step: number, s: ScheduleSettings): number {
   const lr = s.initialLearningRate;

@@ -2,7 +2,11 @@ import { allocateCoefficients, type LayerCoefficients } from '../core/LayerCoeff
 import { globalClipScale, updateNormScale, writeLayerCoefficients, type StepHyperParameters } from './layerUpdateRule.js';
 import type { PercentileClipper } from './PercentileClipper.js';
 
-/** How LARS treats one layer: its index in the norms and whether the trust ratio and weight decay apply. */
+/**
+ * How LARS treats one layer: its index in the norms and whether the trust ratio and weight decay apply.
+ *
+ * @category Rule math
+ */
 export interface LayerFlags {
   /** Position of the layer: its norms sit at `2·index` (‖w‖²) and `2·index + 1` (‖g‖²). */
   readonly index: number;
@@ -12,7 +16,11 @@ export interface LayerFlags {
   readonly decay: boolean;
 }
 
-/** Everything one step's per-layer math reads: a few numbers per layer and the step's hyper-parameters. */
+/**
+ * Everything one step's per-layer math reads: a few numbers per layer and the step's hyper-parameters.
+ *
+ * @category Rule math
+ */
 export interface StepCoefficientsInput {
   /** The layers, in order (a {@link LayerPlan}'s segments serve). */
   readonly layers: readonly LayerFlags[];
@@ -28,7 +36,11 @@ export interface StepCoefficientsInput {
   readonly stepNumber: number;
 }
 
-/** The result of {@link computeStepCoefficients}. */
+/**
+ * The result of {@link computeStepCoefficients}.
+ *
+ * @category Rule math
+ */
 export interface StepCoefficients {
   /** What each layer's fused update multiplies by. */
   readonly coefficients: LayerCoefficients;
@@ -42,6 +54,8 @@ export interface StepCoefficients {
  * layer's trust ratio and momentum coefficients
  * ({@link writeLayerCoefficients}). The update-norm clip, which needs the
  * update's norms, comes after: {@link clipUpdateNorms}.
+ *
+ * @category Rule math
  */
 export function computeStepCoefficients(input: StepCoefficientsInput): StepCoefficients {
   const { layers, squaredNorms: norms } = input;
@@ -83,6 +97,8 @@ export function computeStepCoefficients(input: StepCoefficientsInput): StepCoeff
  * @param updateSq - each layer's squared update norm ‖u‖², from a backend's `updateNorms`.
  * @param squaredNorms - the same interleaved squared norms the coefficients were made from.
  * @param maxUnorm - the clip; 0 turns it off.
+ *
+ * @category Rule math
  */
 export function clipUpdateNorms(
   coefficients: LayerCoefficients,

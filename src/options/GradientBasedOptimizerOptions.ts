@@ -6,7 +6,11 @@ import {
   optimizationAlgorithmShape,
 } from './OptimizationAlgorithmOptions.js';
 
-/** Where the optimizer's hot loops run. */
+/**
+ * Where the optimizer's hot loops run.
+ *
+ * @category Options
+ */
 export const BACKEND_CHOICES = ['auto', 'gpu', 'cpu'] as const;
 
 /**
@@ -14,12 +18,18 @@ export const BACKEND_CHOICES = ['auto', 'gpu', 'cpu'] as const;
  * - `'auto'`: the GPU when one is available and passes a start-up self-check, else the CPU.
  * - `'gpu'`: the GPU, or a clear error saying why it cannot run.
  * - `'cpu'`: the CPU fallback.
+ *
+ * @category Options
  */
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 const CPU_THREADS_RULE = "must be 'auto' or an integer in [1, 256]";
 
-/** The fields of {@link GradientBasedOptimizerOptions}: the base fields plus mini-batch, momentum and clipping knobs. */
+/**
+ * The fields of {@link GradientBasedOptimizerOptions}: the base fields plus mini-batch, momentum and clipping knobs.
+ *
+ * @category Options
+ */
 export const gradientBasedOptimizerShape = optimizationAlgorithmShape.extend({
   /** Examples per mini-batch. Default 32 (LARS: 4096). */
   batchSize: integerAtLeast(1).default(32),
@@ -60,7 +70,11 @@ export const gradientBasedOptimizerShape = optimizationAlgorithmShape.extend({
 
 type GradientBasedValues = z.output<typeof gradientBasedOptimizerShape>;
 
-/** Cross-field rules of the gradient-based level (and the base level's). */
+/**
+ * Cross-field rules of the gradient-based level (and the base level's).
+ *
+ * @category Options
+ */
 export function checkGradientBasedRules(value: GradientBasedValues, issues: z.core.$ZodRawIssue[]): void {
   checkOptimizationAlgorithmRules(value, issues);
   if (value.useNesterov && (value.momentum === 0 || value.dampening !== 0)) {
@@ -79,16 +93,24 @@ const schema = gradientBasedOptimizerShape.check((ctx) => checkGradientBasedRule
  * What a user may pass to `new GradientBasedOptimizerOptions(...)`: every field optional.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type GradientBasedOptimizerOptionsInput = z.input<typeof schema>;
 /**
  * The validated values of {@link GradientBasedOptimizerOptions}, defaults filled in.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type GradientBasedOptimizerOptionsValues = z.output<typeof schema>;
 
-/** The full zod schema of {@link GradientBasedOptimizerOptions}. */
+/**
+ * The full zod schema of {@link GradientBasedOptimizerOptions}.
+ *
+ * @category Options
+ */
 export const gradientBasedOptimizerSchema: z.ZodType<GradientBasedOptimizerOptionsValues, GradientBasedOptimizerOptionsInput> = schema;
 
 export interface GradientBasedOptimizerOptions extends Readonly<GradientBasedOptimizerOptionsValues> {
@@ -105,6 +127,8 @@ export interface GradientBasedOptimizerOptions extends Readonly<GradientBasedOpt
  * ```ts
  * const sgd = new GradientBasedOptimizerOptions({ initialLearningRate: 0.1, batchSize: 256 });
  * ```
+ *
+ * @category Options
  */
 export class GradientBasedOptimizerOptions extends OptimizationAlgorithmOptions {
   static override readonly schema: z.ZodType = gradientBasedOptimizerSchema;

@@ -3,7 +3,10 @@ import {
   flag,
   integerAtLeast,
   nonNegativeNumber,
+  oneOf,
+  percentile,
   positiveNumber,
+  stateBits,
   strictlyIncreasingPositiveIntegers,
   uniqueNonNegativeIntegers,
 } from './fieldRules.js';
@@ -15,7 +18,11 @@ import {
 } from './GradientBasedOptimizerOptions.js';
 import { larsRuleSchema, PAPER_RULE } from './LARSRule.js';
 
-/** The fields of {@link LARSOptimizerOptions}: the gradient-based fields with LARS defaults, plus the LARS and bitsandbytes knobs. */
+/**
+ * The fields of {@link LARSOptimizerOptions}: the gradient-based fields with LARS defaults, plus the LARS and bitsandbytes knobs.
+ *
+ * @category Options
+ */
 export const larsOptimizerShape = gradientBasedOptimizerShape.extend({
   /** The base learning rate, scaled per layer by the trust ratio. Default 0.3. */
   initialLearningRate: positiveNumber().default(0.3),
@@ -26,9 +33,7 @@ export const larsOptimizerShape = gradientBasedOptimizerShape.extend({
   /** Epochs of linear warmup from lr/W up to lr. Default 10. */
   warmupEpochs: integerAtLeast(0).default(10),
   /** The schedule after warmup. Default `'polynomial'` (power 2, as in the LARS paper). */
-  learningRateSchedule: z
-    .enum(LEARNING_RATE_SCHEDULES, { error: `must be one of ${LEARNING_RATE_SCHEDULES.map((s) => `'${s}'`).join(', ')}` })
-    .default('polynomial'),
+  learningRateSchedule: oneOf(LEARNING_RATE_SCHEDULES).default('polynomial'),
   /** Trust coefficient η: how far a layer may move relative to its weight norm. Default 0.001. */
   trustCoefficient: positiveNumber().default(0.001),
   /** Small constant in the trust ratio's denominator against division by zero. Default 1e-8. */
@@ -44,16 +49,11 @@ export const larsOptimizerShape = gradientBasedOptimizerShape.extend({
   /** Indices of layers that use ratio 1 (plain momentum SGD) but keep weight decay. Default null (none). */
   skipLARSLayers: uniqueNonNegativeIntegers().default(null),
   /** Bits per momentum state element: 32, or 8 for blockwise-quantized state. Default 32. */
-  optimBits: z.union([z.literal(8), z.literal(32)], { error: 'must be 8 or 32' }).default(32),
+  optimBits: stateBits().default(32),
   /** Layers smaller than this keep 32-bit state even when optimBits is 8. Default 4096. */
   min8bitSize: integerAtLeast(1).default(4096),
   /** Clip each layer's gradient at this percentile of its last 100 norms; 100 turns it off. Default 100. */
-  percentileClipping: z
-    .number({ error: 'must be an integer in [1, 100]' })
-    .int({ error: 'must be an integer in [1, 100]' })
-    .gte(1, { error: 'must be an integer in [1, 100]' })
-    .lte(100, { error: 'must be an integer in [1, 100]' })
-    .default(100),
+  percentileClipping: percentile().default(100),
   /** Scale a layer's update down when ‖u‖ > maxUnorm·‖w‖; 0 turns it off. Default 0. */
   maxUnorm: nonNegativeNumber().default(0),
   /** How the per-layer update is formed; presets set a peer's record here. Default {@link PAPER_RULE}. */
@@ -66,16 +66,24 @@ const schema = larsOptimizerShape.check((ctx) => checkGradientBasedRules(ctx.val
  * What a user may pass to `new LARSOptimizerOptions(...)`: every field optional.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type LARSOptimizerOptionsInput = z.input<typeof schema>;
 /**
  * The validated values of {@link LARSOptimizerOptions}, defaults filled in.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type LARSOptimizerOptionsValues = z.output<typeof schema>;
 
-/** The full zod schema of {@link LARSOptimizerOptions}. */
+/**
+ * The full zod schema of {@link LARSOptimizerOptions}.
+ *
+ * @category Options
+ */
 export const larsOptimizerSchema: z.ZodType<LARSOptimizerOptionsValues, LARSOptimizerOptionsInput> = schema;
 
 export interface LARSOptimizerOptions extends Readonly<LARSOptimizerOptionsValues> {
@@ -95,6 +103,8 @@ export interface LARSOptimizerOptions extends Readonly<LARSOptimizerOptionsValue
  * const text = JSON.stringify(options);
  * const back = LARSOptimizerOptions.fromJSON(text);
  * ```
+ *
+ * @category Options
  */
 export class LARSOptimizerOptions extends GradientBasedOptimizerOptions {
   static override readonly schema: z.ZodType = larsOptimizerSchema;

@@ -34,13 +34,23 @@ const ruleObject = z.strictObject({
  * nothing else.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type LARSRule = z.output<typeof ruleObject>;
 
-/** The zod schema of a {@link LARSRule}. */
+/**
+ * The zod schema of a {@link LARSRule}.
+ *
+ * @category Options
+ */
 export const larsRuleSchema: z.ZodType<LARSRule, LARSRule> = ruleObject;
 
-/** The rule of the LARS paper and AiDotNet's options: always adapt, ratio 1 on zero norms, lr inside momentum. */
+/**
+ * The rule of the LARS paper and AiDotNet's options: always adapt, ratio 1 on zero norms, lr inside momentum.
+ *
+ * @category Options
+ */
 export const PAPER_RULE: LARSRule = Object.freeze({
   useTrustRatio: true,
   adaptWhen: 'always',
@@ -49,7 +59,11 @@ export const PAPER_RULE: LARSRule = Object.freeze({
   momentumConvention: 'lrInBuffer',
 });
 
-/** timm's `Lars`: adapts only with weight decay (or always_adapt), ratio 1 on zero norms, torch momentum. */
+/**
+ * timm's `Lars`: adapts only with weight decay (or always_adapt), ratio 1 on zero norms, torch momentum.
+ *
+ * @category Options
+ */
 export const TIMM_RULE: LARSRule = Object.freeze({
   useTrustRatio: true,
   adaptWhen: 'whenWeightDecayNonZero',
@@ -58,7 +72,11 @@ export const TIMM_RULE: LARSRule = Object.freeze({
   momentumConvention: 'torch',
 });
 
-/** Lightning Bolts' `LARS`: adapts only with weight decay and non-zero norms, else the plain gradient. */
+/**
+ * Lightning Bolts' `LARS`: adapts only with weight decay and non-zero norms, else the plain gradient.
+ *
+ * @category Options
+ */
 export const BOLTS_RULE: LARSRule = Object.freeze({
   useTrustRatio: true,
   adaptWhen: 'whenWeightDecayNonZero',
@@ -67,7 +85,11 @@ export const BOLTS_RULE: LARSRule = Object.freeze({
   momentumConvention: 'torch',
 });
 
-/** bitsandbytes' `PytorchLARS`: no trust ratio, decayed gradient, torch momentum (update-norm clip via maxUnorm). */
+/**
+ * bitsandbytes' `PytorchLARS`: no trust ratio, decayed gradient, torch momentum (update-norm clip via maxUnorm).
+ *
+ * @category Options
+ */
 export const BITSANDBYTES_RULE: LARSRule = Object.freeze({
   useTrustRatio: false,
   adaptWhen: 'always',

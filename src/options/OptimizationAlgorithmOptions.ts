@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { flag, integerAtLeast, nonNegativeNumber, positiveNumber } from './fieldRules.js';
+import { flag, integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from './fieldRules.js';
 import { parseOptions } from './parseOptions.js';
 
-/** The learning-rate schedules available after warmup. */
+/**
+ * The learning-rate schedules available after warmup.
+ *
+ * @category Options
+ */
 export const LEARNING_RATE_SCHEDULES = ['constant', 'polynomial', 'cosine'] as const;
 
 /**
@@ -10,6 +14,8 @@ export const LEARNING_RATE_SCHEDULES = ['constant', 'polynomial', 'cosine'] as c
  * - `'constant'`: stays at the initial learning rate.
  * - `'polynomial'`: lr·(1 − t/T)^power + min·(…), decaying to `minLearningRate` (power 2 in the LARS paper).
  * - `'cosine'`: half a cosine from the initial learning rate down to `minLearningRate`.
+ *
+ * @category Options
  */
 export type LearningRateSchedule = (typeof LEARNING_RATE_SCHEDULES)[number];
 
@@ -17,6 +23,8 @@ export type LearningRateSchedule = (typeof LEARNING_RATE_SCHEDULES)[number];
  * The fields of the base options level, as a zod object shape. Every field
  * here is inherited by {@link GradientBasedOptimizerOptions} and
  * {@link LARSOptimizerOptions}.
+ *
+ * @category Options
  */
 export const optimizationAlgorithmShape = z.strictObject({
   /** Number of epochs (passes over the training data) to run at most. Default 100. */
@@ -32,9 +40,7 @@ export const optimizationAlgorithmShape = z.strictObject({
   /** The floor that decaying schedules approach at the end of training. Default 0. */
   minLearningRate: nonNegativeNumber().default(0),
   /** The learning-rate schedule after warmup: constant, polynomial or cosine. Default `'constant'` (LARS: `'polynomial'`). */
-  learningRateSchedule: z
-    .enum(LEARNING_RATE_SCHEDULES, { error: `must be one of ${LEARNING_RATE_SCHEDULES.map((s) => `'${s}'`).join(', ')}` })
-    .default('constant'),
+  learningRateSchedule: oneOf(LEARNING_RATE_SCHEDULES).default('constant'),
   /** The power of the polynomial schedule; 2 is the LARS paper's choice. Default 2. */
   polynomialPower: positiveNumber().default(2),
   /** Optimizer steps in one epoch, for users who step by hand; the training loop fills it in. Default null (unknown). */
@@ -50,7 +56,11 @@ export const optimizationAlgorithmShape = z.strictObject({
 /** Raw values of a cross-field check: what every level's refinement sees. */
 type BaseValues = z.output<typeof optimizationAlgorithmShape>;
 
-/** Cross-field rules of the base level; later levels call it from their own check. */
+/**
+ * Cross-field rules of the base level; later levels call it from their own check.
+ *
+ * @category Options
+ */
 export function checkOptimizationAlgorithmRules(value: BaseValues, issues: z.core.$ZodRawIssue[]): void {
   if (value.minLearningRate > value.initialLearningRate) {
     issues.push({
@@ -68,19 +78,31 @@ const schema = optimizationAlgorithmShape.check((ctx) => checkOptimizationAlgori
  * What a user may pass to `new OptimizationAlgorithmOptions(...)`: every field optional.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type OptimizationAlgorithmOptionsInput = z.input<typeof schema>;
 /**
  * The validated values of {@link OptimizationAlgorithmOptions}, defaults filled in.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type OptimizationAlgorithmOptionsValues = z.output<typeof schema>;
 
-/** The full zod schema of {@link OptimizationAlgorithmOptions}: fields, defaults and cross-field rules. */
+/**
+ * The full zod schema of {@link OptimizationAlgorithmOptions}: fields, defaults and cross-field rules.
+ *
+ * @category Options
+ */
 export const optimizationAlgorithmSchema: z.ZodType<OptimizationAlgorithmOptionsValues, OptimizationAlgorithmOptionsInput> = schema;
 
-/** A class that builds options from a plain partial object, as every options level does. */
+/**
+ * A class that builds options from a plain partial object, as every options level does.
+ *
+ * @category Options
+ */
 export interface OptionsClass<O, I> {
   new (input?: I): O;
   /** The zod schema the class validates with. */
@@ -108,6 +130,8 @@ export interface OptimizationAlgorithmOptions extends Readonly<OptimizationAlgor
  * const opts = new OptimizationAlgorithmOptions({ maxIterations: 20 });
  * const longer = opts.with({ maxIterations: 50 });
  * ```
+ *
+ * @category Options
  */
 export class OptimizationAlgorithmOptions {
   /** The zod schema this class validates with; subclasses replace it with their own. */

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 
-/** One problem found while validating options: where it is and what rule it broke. */
+/**
+ * One problem found while validating options: where it is and what rule it broke.
+ *
+ * @category Options
+ */
 export interface OptionsProblem {
   /** The dotted path to the offending field, e.g. `momentum` or `layerBoundaries.2`; empty for the whole object. */
   readonly path: string;
@@ -12,6 +16,8 @@ export interface OptionsProblem {
  * Thrown when options fail validation. It reports every problem at once, each
  * naming its field and the rule it broke, and keeps zod's raw issues in
  * {@link OptionsValidationError.issues} for programs that want them.
+ *
+ * @category Errors
  */
 export class OptionsValidationError extends Error {
   /** The options class that rejected the input, e.g. `LARSOptimizerOptions`. */

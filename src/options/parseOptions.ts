@@ -10,6 +10,8 @@ import { closestName } from '../util/closestName.js';
  * @param schema - the zod schema of an options level.
  * @param input - a plain partial object, as a user or a JSON file gives it.
  * @param optionsClass - the class name shown in the error.
+ *
+ * @category Options
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, optionsClass: string): z.output<S> {
   const result = schema.safeParse(input ?? {});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, integerAtLeast, nonNegativeNumber, positiveNumber, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
+import { flag, integerAtLeast, nonNegativeNumber, percentile, positiveNumber, stateBits, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from './LARSOptimizerOptions.js';
 import { BITSANDBYTES_RULE, BOLTS_RULE, TIMM_RULE } from './LARSRule.js';
 import { parseOptions } from './parseOptions.js';
@@ -62,18 +62,24 @@ const bitsandbytesKwargs = z.strictObject({
  * Keyword arguments of timm's `Lars`.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type TimmKwargs = z.input<typeof timmKwargs>;
 /**
  * Keyword arguments of Lightning Bolts' `LARS`.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type BoltsKwargs = z.input<typeof boltsKwargs>;
 /**
  * Keyword arguments of bitsandbytes' `PytorchLARS`.
  *
  * @useDeclaredType
+ *
+ * @category Options
  */
 export type BitsandbytesKwargs = z.input<typeof bitsandbytesKwargs>;
 
@@ -84,7 +90,11 @@ const PEER_NEUTRAL: LARSOptimizerOptionsInput = {
   excludeBiasFromLARS: false,
 };
 
-/** Options that reproduce timm's `Lars` (torch momentum, adapt only with weight decay unless always_adapt). */
+/**
+ * Options that reproduce timm's `Lars` (torch momentum, adapt only with weight decay unless always_adapt).
+ *
+ * @category Options
+ */
 export function timm(kwargs: TimmKwargs = {}, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
   const k = parseOptions(timmKwargs, kwargs, 'presets.timm keyword arguments');
   return new LARSOptimizerOptions({
@@ -97,7 +107,11 @@ export function timm(kwargs: TimmKwargs = {}, overrides: LARSOptimizerOptionsInp
   });
 }
 
-/** Options that reproduce Lightning Bolts' `LARS` (plain gradient without weight decay or on zero norms). */
+/**
+ * Options that reproduce Lightning Bolts' `LARS` (plain gradient without weight decay or on zero norms).
+ *
+ * @category Options
+ */
 export function bolts(kwargs: BoltsKwargs, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
   const k = parseOptions(boltsKwargs, kwargs, 'presets.bolts keyword arguments');
   return new LARSOptimizerOptions({
@@ -113,6 +127,8 @@ export function bolts(kwargs: BoltsKwargs, overrides: LARSOptimizerOptionsInput 
 /**
  * Options that reproduce bitsandbytes' `PytorchLARS` (no trust ratio, update-norm
  * clip). Unlike PytorchLARS, momentum 0 works: the step is the decayed gradient.
+ *
+ * @category Options
  */
 export function bitsandbytes(kwargs: BitsandbytesKwargs = {}, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
   const k = parseOptions(bitsandbytesKwargs, kwargs, 'presets.bitsandbytes keyword arguments');
@@ -135,24 +151,16 @@ function common(k: { lr: number; momentum: number; dampening: number; weight_dec
   };
 }
 
-/** An integer percentile in [1, 100]. */
-const percentile = () =>
-  z
-    .number({ error: 'must be an integer in [1, 100]' })
-    .int({ error: 'must be an integer in [1, 100]' })
-    .gte(1, { error: 'must be an integer in [1, 100]' })
-    .lte(100, { error: 'must be an integer in [1, 100]' });
-
-/** Bits of optimizer state: 8 or 32. */
-const optimBits = () => z.union([z.literal(8), z.literal(32)], { error: 'must be 8 or 32' });
 
 /**
  * bitsandbytes' `args` object: when given, its fields take precedence over the
  * keyword arguments of the same name (bitsandbytes uses it instead of them).
+ *
+ * @category Options
  */
 export const bitsandbytesArgsSchema = z.strictObject({
   /** Bits of optimizer state, 8 or 32. */
-  optim_bits: optimBits().optional(),
+  optim_bits: stateBits().optional(),
   /** Layers below this size keep 32-bit state. */
   min_8bit_size: integerAtLeast(1).optional(),
   /** Percentile clipping p in [1, 100]. */
@@ -164,11 +172,13 @@ export const bitsandbytesArgsSchema = z.strictObject({
 /**
  * bitsandbytes `LARS` (the class behind `LARS8bit` and `LARS32bit`) keyword
  * arguments and their documented defaults. `lr` is required, as there.
+ *
+ * @category Options
  */
 export const bitsandbytesLarsKwargsSchema = z.strictObject({
   ...sharedKwargs,
   /** Bits of momentum state: 32 (default) or 8 (blockwise-quantized). */
-  optim_bits: optimBits().default(32),
+  optim_bits: stateBits().default(32),
   /** Overrides for optim_bits, min_8bit_size, percentile_clipping, max_unorm. Default null. */
   args: bitsandbytesArgsSchema.nullable().default(null),
   /** Layers with fewer elements keep 32-bit state. Default 4096. */
@@ -179,7 +189,11 @@ export const bitsandbytesLarsKwargsSchema = z.strictObject({
   max_unorm: nonNegativeNumber().default(0.02),
 });
 
-/** Keyword arguments of bitsandbytes' `LARS`, `LARS8bit` and `LARS32bit`. */
+/**
+ * Keyword arguments of bitsandbytes' `LARS`, `LARS8bit` and `LARS32bit`.
+ *
+ * @category Options
+ */
 export type BitsandbytesLarsKwargs = z.input<typeof bitsandbytesLarsKwargsSchema>;
 
 /**
@@ -189,6 +203,8 @@ export type BitsandbytesLarsKwargs = z.input<typeof bitsandbytesLarsKwargsSchema
  * bitsandbytes' kernels ignore: `nesterov` and `dampening` apply, and weight
  * decay and `max_unorm` apply to 8-bit state too. Momentum 0 works (the step
  * is the decayed gradient, with no state), where bitsandbytes raises.
+ *
+ * @category Options
  */
 export function bitsandbytesLars(kwargs: BitsandbytesLarsKwargs, overrides: LARSOptimizerOptionsInput = {}): LARSOptimizerOptions {
   const k = parseOptions(bitsandbytesLarsKwargsSchema, kwargs, 'bitsandbytes LARS keyword arguments');

@@ -4,6 +4,8 @@ import { CODES, SIGNED_DYNAMIC_MAP } from './dynamicMap.js';
  * A sorted table of 256 float32 codes with the midpoints between neighbours,
  * so that a value in [−1, 1] maps to its nearest code with eight comparisons.
  * A value exactly on a midpoint takes the lower code.
+ *
+ * @category Backends
  */
 export class CodeBook {
   /** The 256 codes, ascending. */
@@ -136,12 +138,20 @@ function float64Below(x: number): number {
   return F64[0];
 }
 
-/** Bits of a float32 pattern that index {@link CodeBook.guess}: sign, 8 exponent bits, 6 mantissa bits. */
+/**
+ * Bits of a float32 pattern that index {@link CodeBook.guess}: sign, 8 exponent bits, 6 mantissa bits.
+ *
+ * @category Backends
+ */
 export const GUESS_BITS = 15;
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
 const F64 = new Float64Array(1);
 const U64 = new BigUint64Array(F64.buffer);
 
-/** The code book of bitsandbytes' signed dynamic map, used for 8-bit momentum. */
+/**
+ * The code book of bitsandbytes' signed dynamic map, used for 8-bit momentum.
+ *
+ * @category Backends
+ */
 export const SIGNED_CODE_BOOK: CodeBook = new CodeBook(SIGNED_DYNAMIC_MAP);

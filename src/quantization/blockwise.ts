@@ -1,9 +1,17 @@
 import { SIGNED_CODE_BOOK, type CodeBook } from './CodeBook.js';
 
-/** Elements that share one float32 absmax scale. */
+/**
+ * Elements that share one float32 absmax scale.
+ *
+ * @category Backends
+ */
 export const QUANT_BLOCK = 256;
 
-/** Number of absmax blocks for `length` elements: ⌈length / 256⌉. */
+/**
+ * Number of absmax blocks for `length` elements: ⌈length / 256⌉.
+ *
+ * @category Backends
+ */
 export function blockCount(length: number): number {
   return Math.ceil(length / QUANT_BLOCK);
 }
@@ -17,6 +25,8 @@ export function blockCount(length: number): number {
  * @param codes - receives one code per element (same length as `values`).
  * @param absmax - receives one scale per block (length {@link blockCount}).
  * @param book - the code table. Default: the signed dynamic map.
+ *
+ * @category Backends
  */
 export function quantizeBlockwise(
   values: ArrayLike<number>,
@@ -45,6 +55,8 @@ export function quantizeBlockwise(
  * (the product of two float32 numbers, exact in float64).
  *
  * @param out - receives the values; a Float32Array rounds them to float32.
+ *
+ * @category Backends
  */
 export function dequantizeBlockwise(
   codes: Uint8Array,

@@ -2,9 +2,17 @@ import { torchLinspaceFloat32 } from './torchLinspaceFloat32.js';
 
 const f32 = Math.fround;
 
-/** Codes in an 8-bit map. */
+/**
+ * Codes in an 8-bit map.
+ *
+ * @category Backends
+ */
 export const CODES = 256;
-/** Decimal exponent levels of the dynamic map (values from about 1e-7 to 1). */
+/**
+ * Decimal exponent levels of the dynamic map (values from about 1e-7 to 1).
+ *
+ * @category Backends
+ */
 export const EXPONENT_LEVELS = 7;
 
 /**
@@ -22,6 +30,8 @@ export const EXPONENT_LEVELS = 7;
  *
  * @param signed - true (default) for the signed map used for momentum.
  * @returns 256 float32 codes, ascending.
+ *
+ * @category Backends
  */
 export function createDynamicMap(signed = true): Float32Array {
   const values: number[] = [];
@@ -39,5 +49,9 @@ export function createDynamicMap(signed = true): Float32Array {
   return Float32Array.from(values).sort();
 }
 
-/** The signed dynamic map, built once. Do not modify it. */
+/**
+ * The signed dynamic map, built once. Do not modify it.
+ *
+ * @category Backends
+ */
 export const SIGNED_DYNAMIC_MAP: Float32Array = createDynamicMap(true);

@@ -19,6 +19,8 @@ const LANES = 8;
  * @param start - first value (rounded to float32).
  * @param end - last value (rounded to float32).
  * @param n - number of values, at least 2.
+ *
+ * @category Backends
  */
 export function torchLinspaceFloat32(start: number, end: number, n: number): Float32Array {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`linspace needs at least 2 points, got ${n}`);

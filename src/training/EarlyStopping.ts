@@ -3,6 +3,8 @@
  * improves when its loss is lower than the best by more than `tolerance`;
  * training should stop once `patience` epochs in a row have not improved.
  * (Improvement resets the count, so a run that keeps improving never stops.)
+ *
+ * @category Training
  */
 export class EarlyStopping {
   /** Best loss so far; Infinity before the first epoch. */

@@ -4,10 +4,16 @@
  * - `'early-stopping'`: the monitored loss did not improve for `earlyStoppingPatience` epochs;
  * - `'aborted'`: the AbortSignal fired;
  * - `'non-finite-loss'`: a loss or gradient became NaN or ±Infinity (the run diverged).
+ *
+ * @category Training
  */
 export type StopReason = 'max-epochs' | 'early-stopping' | 'aborted' | 'non-finite-loss';
 
-/** The figures of one finished epoch. */
+/**
+ * The figures of one finished epoch.
+ *
+ * @category Training
+ */
 export interface EpochRecord {
   /** 1-based epoch number. */
   readonly epoch: number;
@@ -31,7 +37,11 @@ export interface EpochRecord {
   readonly milliseconds: number;
 }
 
-/** What `optimize` returns. The best parameters are already set on the model. */
+/**
+ * What `optimize` returns. The best parameters are already set on the model.
+ *
+ * @category Training
+ */
 export interface OptimizationResult {
   /** Why it stopped. */
   readonly stopReason: StopReason;
@@ -53,7 +63,11 @@ export interface OptimizationResult {
   readonly elapsedMilliseconds: number;
 }
 
-/** Training, validation and test sets: inputs and targets with one row per example. */
+/**
+ * Training, validation and test sets: inputs and targets with one row per example.
+ *
+ * @category Training
+ */
 export interface TrainingData<TInput, TOutput> {
   /** Training inputs. */
   readonly xTrain: TInput;
@@ -69,7 +83,11 @@ export interface TrainingData<TInput, TOutput> {
   readonly yTest?: TOutput;
 }
 
-/** What the progress callback receives after every step. */
+/**
+ * What the progress callback receives after every step.
+ *
+ * @category Training
+ */
 export interface TrainingProgress {
   /** 1-based epoch. */
   readonly epoch: number;
@@ -83,7 +101,11 @@ export interface TrainingProgress {
   readonly learningRate: number;
 }
 
-/** Optional hooks of a training run. */
+/**
+ * Optional hooks of a training run.
+ *
+ * @category Training
+ */
 export interface OptimizeControls {
   /** Called after every step. Default: none. */
   readonly onProgress?: (progress: TrainingProgress) => void;

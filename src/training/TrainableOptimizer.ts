@@ -3,7 +3,11 @@ import type { VectorAllocator } from '../models/ModelStorage.js';
 import type { NumericType } from '../numeric/NumericType.js';
 import type { Vector } from '../numeric/Vector.js';
 
-/** The training settings {@link trainModel} reads from an optimizer's options. */
+/**
+ * The training settings {@link trainModel} reads from an optimizer's options.
+ *
+ * @category Training
+ */
 export interface TrainingSettings {
   /** Epochs at most. */
   readonly maxIterations: number;
@@ -32,6 +36,8 @@ export interface TrainingSettings {
  * @typeParam T - numeric type of parameters and gradients.
  * @typeParam TInput - a batch of model inputs.
  * @typeParam TOutput - a batch of model outputs.
+ *
+ * @category Training
  */
 export interface TrainableOptimizer<T extends NumericType, TInput, TOutput> {
   /** The model to train, or null (then training is refused). */

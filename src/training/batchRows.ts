@@ -5,6 +5,8 @@ import { Vector } from '../numeric/Vector.js';
  * Number of examples in a data set: rows of a Matrix, elements of a Vector.
  *
  * @throws TypeError for anything else.
+ *
+ * @category Training
  */
 export function rowCount(data: unknown, what: string): number {
   if (data instanceof Matrix) return data.rows;
@@ -12,7 +14,11 @@ export function rowCount(data: unknown, what: string): number {
   throw new TypeError(`${what} must be a Matrix or a Vector (one row per example)`);
 }
 
-/** The examples at `indices`, in that order, as a new Matrix or Vector of the same kind. */
+/**
+ * The examples at `indices`, in that order, as a new Matrix or Vector of the same kind.
+ *
+ * @category Training
+ */
 export function takeRows<D>(data: D, indices: ArrayLike<number>): D {
   if (data instanceof Matrix) return data.selectRows(indices) as D;
   if (data instanceof Vector) {

@@ -9,7 +9,11 @@ import { evaluateModel } from '../models/evaluateModel.js';
 import type { EpochRecord, OptimizationResult, OptimizeControls, StopReason, TrainingData } from './OptimizationResult.js';
 import type { TrainableOptimizer } from './TrainableOptimizer.js';
 
-/** Thrown before any change when the data given to `optimize` cannot be trained on. */
+/**
+ * Thrown before any change when the data given to `optimize` cannot be trained on.
+ *
+ * @category Errors
+ */
 export class TrainingDataError extends Error {
   /** Always `'TrainingDataError'`. */
   override readonly name = 'TrainingDataError';
@@ -18,6 +22,8 @@ export class TrainingDataError extends Error {
 /**
  * Steps in one epoch of `examples` examples: ceil(examples / batchSize), or
  * floor with `dropLastBatch`.
+ *
+ * @category Training
  */
 export function stepsPerEpochFor(examples: number, batchSize: number, dropLastBatch: boolean): number {
   return dropLastBatch ? Math.floor(examples / batchSize) : Math.ceil(examples / batchSize);

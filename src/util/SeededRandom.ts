@@ -2,6 +2,8 @@
  * A small, fast, seeded pseudo-random generator (mulberry32), so that
  * initialization and shuffling repeat exactly for the same seed.
  * Not for cryptography.
+ *
+ * @category Backends
  */
 export class SeededRandom {
   private state: number;

@@ -3,7 +3,11 @@
  * base64. Unlike arrays of numbers they keep -0, NaN payloads and every bit.
  */
 
-/** The bytes of `array` as base64. */
+/**
+ * The bytes of `array` as base64.
+ *
+ * @category Backends
+ */
 export function encodeBase64(array: ArrayBufferView): string {
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   if (typeof Buffer !== 'undefined') return Buffer.from(bytes).toString('base64');
@@ -12,7 +16,11 @@ export function encodeBase64(array: ArrayBufferView): string {
   return btoa(text);
 }
 
-/** The bytes of a base64 string, in a fresh, aligned buffer. */
+/**
+ * The bytes of a base64 string, in a fresh, aligned buffer.
+ *
+ * @category Backends
+ */
 export function decodeBase64(text: string): Uint8Array {
   if (typeof Buffer !== 'undefined') {
     const view = Buffer.from(text, 'base64');

@@ -4,6 +4,8 @@
  * edit, and at most 3 edits); otherwise undefined. Case is ignored, and a
  * camelCase tail of a candidate counts too, so `learnigRate` finds
  * `initialLearningRate` through its tail `LearningRate`.
+ *
+ * @category Backends
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   const limit = Math.min(3, Math.max(1, Math.floor(name.length / 3)));
@@ -30,7 +32,11 @@ function camelTails(name: string): string[] {
   return tails;
 }
 
-/** Levenshtein distance between two strings. */
+/**
+ * Levenshtein distance between two strings.
+ *
+ * @category Backends
+ */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

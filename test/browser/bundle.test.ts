@@ -11,7 +11,7 @@ import { startStaticServer, type StaticServer } from './support/staticServer.js'
 const PRESETS: Record<string, string> = { timm_Lars: 'timm', bolts_LARS: 'bolts', bnb_PytorchLARS: 'bitsandbytes' };
 const BUNDLE = path.join(REPO_ROOT, 'dist/browser/lars-ts.js');
 
-describe('the browser bundle in Chromium (dist/browser/lars-ts.js from a plain <script type="module">)', function () {
+describe('the browser bundles in Chromium (dist/browser/lars-ts.js and backends.js from a plain <script type="module">)', function () {
   this.timeout(120000);
   let server: StaticServer;
   let context: BrowserContext;
@@ -53,6 +53,12 @@ describe('the browser bundle in Chromium (dist/browser/lars-ts.js from a plain <
     const page = await harness(false);
     const names = await page.evaluate(() => Object.keys((window as unknown as { lars: object }).lars));
     expect(names).to.include.members(['LARSOptimizer', 'WasmBackend', 'GpuJsBackend', 'MultilayerPerceptron', 'probeGpuBackend']);
+    // lars-ts.js and backends.js share their chunks: one class, not two copies (instanceof works across the entries).
+    const shared = await page.evaluate(() => {
+      const { root, backends } = (window as unknown as { larsEntries: { root: Record<string, unknown>; backends: Record<string, unknown> } }).larsEntries;
+      return [root.BackendUnavailableError === backends.BackendUnavailableError, typeof root.BackendUnavailableError === 'function'];
+    });
+    expect(shared).to.deep.equal([true, true]);
     expect(errors).to.deep.equal([]);
   });
 

@@ -3,7 +3,7 @@ import { compareTable } from '../../examples/mnist/compareTable.js';
 import { plotRuns } from '../../examples/mnist/plotRun.js';
 import { formatEpochLine } from '../../examples/mnist/progressDisplay.js';
 import type { RunRecord } from '../../examples/mnist/runOptimizer.js';
-import type { EpochRecord, StopReason } from '../../src/index.js';
+import { type EpochRecord, type StopReason } from '../../src/index.js';
 
 function epoch(e: number, loss: number, acc: number): EpochRecord {
   return { epoch: e, trainLoss: loss, trainAccuracy: null, validationLoss: null, validationAccuracy: null, testLoss: loss, testAccuracy: acc, learningRate: 0.5, steps: e * 2, milliseconds: 1500 };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SIGNED_CODE_BOOK } from '../../src/index.js';
+import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { codeTables } from '../../src/backends/gpujs/QuantizedKernelSet.js';
 
 /** The float32 just above `x`. */

@@ -1,14 +1,8 @@
 import { expect } from 'chai';
-import {
-  CpuBackend,
-  createCpuBackend,
-  LARSOptimizer,
-  OptimizerInputError,
-  presets,
-  Vector,
-  type LARSOptimizerOptions,
-  type OptimizerBackend,
-} from '../../src/index.js';
+import { LARSOptimizer, OptimizerInputError, presets, Vector, type LARSOptimizerOptions } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { okRuns, replayRun } from '../support/replay.js';
 import { fillRandom, newGpuBackend, REQUIRE_GPU, requireGpuOrSkip } from './gpuContext.js';
 import { backendOf } from '../support/optimizerInternals.js';

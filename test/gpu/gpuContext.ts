@@ -1,4 +1,5 @@
-import { GpuJsBackend, probeGpuBackend } from '../../src/index.js';
+import { GpuJsBackend } from '../../src/backends/gpujs/GpuJsBackend.js';
+import { probeGpuBackend } from '../../src/backends/gpujs/probeGpuBackend.js';
 
 /** Whether CI demands that the GPU tests really ran (REQUIRE_GPU=1). */
 export const REQUIRE_GPU = process.env.REQUIRE_GPU === '1';

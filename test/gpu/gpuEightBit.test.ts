@@ -1,20 +1,13 @@
 import { expect } from 'chai';
-import {
-  allocateCoefficients,
-  buildLayerPlan,
-  CpuBackend,
-  createCpuBackend,
-  GpuJsBackend,
-  GpuQuantizedState,
-  LARS32bit,
-  LARS8bit,
-  Vector,
-  type FixedBitsKwargs,
-  type LayerState,
-  type OptimizerBackend,
-  type ParameterLayout,
-  type SavedOptimizerState,
-} from '../../src/index.js';
+import { LARS32bit, LARS8bit, Vector, type FixedBitsKwargs, type ParameterLayout, type SavedOptimizerState } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { GpuJsBackend } from '../../src/backends/gpujs/GpuJsBackend.js';
+import { GpuQuantizedState } from '../../src/backends/gpujs/GpuQuantizedState.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
+import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
+import { type LayerState } from '../../src/core/StateSnapshot.js';
 import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import type { GpuState } from '../../src/backends/gpujs/GpuState.js';
 import { decodeBase64 } from '../../src/util/base64.js';
@@ -187,7 +180,7 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
     const n = sizes.reduce((a, b) => a + b, 0);
     const plan = buildLayerPlan(
       n,
-      { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 8, min8bitSize: 4096 },
+      { ...PLAIN_PLAN, optimBits: 8 },
       sizes.map((size, i) => ({ name: `t${i}`, size, kind: 'weight' as const })),
     );
     const c = allocateCoefficients(sizes.length);

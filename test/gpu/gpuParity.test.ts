@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { allocateCoefficients, buildLayerPlan, CpuBackend, Vector, type LayerPlan } from '../../src/index.js';
+import { Vector } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, type LayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
 import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import { fillRandom, newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
 import { relL2 } from '../support/relativeError.js';
@@ -29,7 +32,7 @@ function planOf(sizes: number[]): LayerPlan {
   const n = sizes.reduce((a, b) => a + b, 0);
   return buildLayerPlan(
     n,
-    { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 },
+    PLAIN_PLAN,
     sizes.map((size, i) => ({ name: `t${i}`, size, kind: 'weight' as const })),
   );
 }

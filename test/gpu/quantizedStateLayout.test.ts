@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { buildLayerPlan, ChunkLayout, QuantizedStateLayout, SIGNED_CODE_BOOK, WORDS_PER_BLOCK, ZERO_WORD } from '../../src/index.js';
+import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
+import { QuantizedStateLayout, WORDS_PER_BLOCK, ZERO_WORD } from '../../src/backends/gpujs/QuantizedStateLayout.js';
+import { buildLayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
+import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { blockCount } from '../../src/quantization/blockwise.js';
 import { uniform } from '../support/random.js';
 
@@ -7,7 +10,7 @@ function layoutOf(sizes: number[], min8bitSize = 4096): QuantizedStateLayout {
   const n = sizes.reduce((a, b) => a + b, 0);
   const plan = buildLayerPlan(
     n,
-    { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 8, min8bitSize },
+    { ...PLAIN_PLAN, optimBits: 8, min8bitSize },
     sizes.map((size, i) => ({ name: `t${i}`, size, kind: 'weight' as const })),
   );
   return new QuantizedStateLayout(new ChunkLayout(plan));

@@ -1,14 +1,6 @@
 import { expect } from 'chai';
-import {
-  LinearRegression,
-  Matrix,
-  MultilayerPerceptron,
-  oneHot,
-  SeededRandom,
-  SoftmaxRegression,
-  Vector,
-  type FullModel,
-} from '../../src/index.js';
+import { LinearRegression, Matrix, MultilayerPerceptron, oneHot, SoftmaxRegression, Vector, type FullModel } from '../../src/index.js';
+import { SeededRandom } from '../../src/util/SeededRandom.js';
 
 /** Largest relative error between the model's gradient and central finite differences of its loss. */
 function gradientError<I, O>(model: FullModel<'float64', I, O>, x: I, y: O): number {

@@ -1,17 +1,7 @@
 import { expect } from 'chai';
-import {
-  BLOCK_ROWS,
-  LinearRegression,
-  matmulBias,
-  matmulTransposeLeft,
-  matmulTransposeRight,
-  Matrix,
-  MultilayerPerceptron,
-  oneHot,
-  SeededRandom,
-  SoftmaxRegression,
-  Vector,
-} from '../../src/index.js';
+import { LinearRegression, Matrix, MultilayerPerceptron, oneHot, SoftmaxRegression, Vector } from '../../src/index.js';
+import { BLOCK_ROWS, matmulBias, matmulTransposeLeft, matmulTransposeRight } from '../../src/models/denseKernels.js';
+import { SeededRandom } from '../../src/util/SeededRandom.js';
 
 function naive(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
   const out = new Float64Array(n * m);

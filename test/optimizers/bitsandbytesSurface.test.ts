@@ -1,15 +1,5 @@
 import { expect } from 'chai';
-import {
-  BITSANDBYTES_RULE,
-  LARS,
-  LARS32bit,
-  LARS8bit,
-  LARSOptimizer,
-  OptionsValidationError,
-  presets,
-  Vector,
-  type ParameterLayout,
-} from '../../src/index.js';
+import { BITSANDBYTES_RULE, LARS, LARS32bit, LARS8bit, LARSOptimizer, OptionsValidationError, presets, Vector, type ParameterLayout } from '../../src/index.js';
 import { normal, normalFloat32 } from '../support/random.js';
 
 const LAYOUT: ParameterLayout = [

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { CpuBackend, LARS, LARS32bit, LARS8bit, Vector, type ParameterLayout } from '../../src/index.js';
+import { LARS, LARS32bit, LARS8bit, Vector, type ParameterLayout } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
 import { checkEightBitTracking } from '../support/trackingCheck.js';
 import { normal, normalFloat32 } from '../support/random.js';
 

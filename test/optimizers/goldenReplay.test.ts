@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CpuBackend } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
 import { okRuns, PRESET_FOR_PEER, replayRun } from '../support/replay.js';
 import { loadRuns } from '../support/golden.js';
 

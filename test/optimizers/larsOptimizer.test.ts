@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import {
-  CpuBackend,
-  LARSOptimizer,
-  OptimizerInputError,
-  presets,
-  Vector,
-  type BackendState,
-  type LARSOptimizerOptionsInput,
-  type LayerCoefficients,
-  type LayerPlan,
-  type NumericType,
-  type OptimizerBackend,
-  type ParameterLayout,
-  createCpuBackend,
-  WasmBackend,
-} from '../../src/index.js';
+import { LARSOptimizer, OptimizerInputError, presets, Vector, type LARSOptimizerOptionsInput, type NumericType, type ParameterLayout } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
+import { type LayerPlan } from '../../src/core/LayerPlan.js';
+import { type BackendState, type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 
 /** The backend a fallback lands on first: WebAssembly SIMD where this runtime has it. */
 const CPU_NAME = createCpuBackend().name;
@@ -366,7 +357,7 @@ describe('LARSOptimizer', () => {
       const before = JSON.stringify(good);
       const bad: [string, unknown, RegExp][] = [
         ['not a state', { hello: 1 }, /not a lars-ts optimizer state/],
-        ['a future version', { ...good, version: 2 }, /unsupported version 2/],
+        ['a future version', { ...good, version: 3 }, /unsupported version 3/],
         ['a negative step count', { ...good, stepCount: -1 }, /stepCount/],
         ['a length that does not fit the layout', { ...good, length: 7 }, /add up to 6/],
         ['truncated momentum bytes', { ...good, momentum: [{ bits: 32, values: 'AAAA' }, good.momentum![1]] }, /whole 8-byte|element/],

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { buildLayerPlan, OptimizerInputError, type LayerPlanOptions, type ParameterLayout } from '../../src/index.js';
+import { OptimizerInputError, type ParameterLayout } from '../../src/index.js';
+import { buildLayerPlan, type LayerPlanOptions } from '../../src/core/LayerPlan.js';
 
 const base: LayerPlanOptions = {
   layerBoundaries: null,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { learningRateAt, LARSOptimizer, type ScheduleSettings } from '../../src/index.js';
+import { LARSOptimizer } from '../../src/index.js';
+import { learningRateAt, type ScheduleSettings } from '../../src/optimizers/learningRateSchedule.js';
 
 const s: ScheduleSettings = {
   initialLearningRate: 2,

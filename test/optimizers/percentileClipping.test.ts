@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { LARS, LARS8bit, OptimizerInputError, PERCENTILE_HISTORY, PercentileClipper, Vector, type ParameterLayout } from '../../src/index.js';
+import { LARS, LARS8bit, OptimizerInputError, Vector, type ParameterLayout } from '../../src/index.js';
+import { PERCENTILE_HISTORY, PercentileClipper } from '../../src/optimizers/PercentileClipper.js';
 import { decodeBase64 } from '../../src/util/base64.js';
 import { uniform } from '../support/random.js';
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CpuBackend, LARSOptimizer, Vector, type ParameterKind } from '../../src/index.js';
+import { LARSOptimizer, Vector, type ParameterKind } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
 import { ReferenceLars } from '../support/referenceLars.js';
 
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });

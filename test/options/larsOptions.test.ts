@@ -1,12 +1,5 @@
 import { expect } from 'chai';
-import {
-  GradientBasedOptimizerOptions,
-  LARSOptimizerOptions,
-  OptimizationAlgorithmOptions,
-  OptionsValidationError,
-  PAPER_RULE,
-  type LARSOptimizerOptionsInput,
-} from '../../src/index.js';
+import { GradientBasedOptimizerOptions, LARSOptimizerOptions, OptimizationAlgorithmOptions, OptionsValidationError, PAPER_RULE, type LARSOptimizerOptionsInput } from '../../src/index.js';
 
 function problemsOf(input: unknown): { path: string; message: string }[] {
   try {

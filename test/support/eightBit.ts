@@ -1,4 +1,4 @@
-import type { SavedOptimizerState } from '../../src/index.js';
+import { type SavedOptimizerState } from '../../src/index.js';
 import { dequantizeBlockwise } from '../../src/quantization/blockwise.js';
 import { decodeBase64, encodeBase64 } from '../../src/util/base64.js';
 
@@ -29,5 +29,10 @@ export function dequantizedState(saved: SavedOptimizerState): SavedOptimizerStat
     bits: 32 as const,
     values: encodeBase64(dtype === 'float32' ? Float32Array.from(m) : m),
   }));
-  return { ...saved, momentum: layers };
+  const settings = saved.settings && {
+    ...saved.settings,
+    optimBits: 32 as const,
+    layers: saved.settings.layers?.map(([size]) => [size, 32] as const) ?? null,
+  };
+  return { ...saved, settings, momentum: layers };
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { LARSOptimizer, presets, Vector, type LARSOptimizerOptions, type OptimizerBackend } from '../../src/index.js';
+import { LARSOptimizer, presets, Vector, type LARSOptimizerOptions } from '../../src/index.js';
+import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { flatten, loadRuns, loadSetups, type GoldenRun } from './golden.js';
 
 /** How each peer's runs map to a preset; the file key is `runs_<key>.json`. */

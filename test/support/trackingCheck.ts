@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { LARS32bit, LARS8bit, Vector, type OptimizerBackend, type ParameterLayout } from '../../src/index.js';
+import { LARS32bit, LARS8bit, Vector, type ParameterLayout } from '../../src/index.js';
+import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { dequantizedState, momentumOf } from './eightBit.js';
 import { normal, normalFloat32 } from './random.js';
 

@@ -1,4 +1,7 @@
-import { CpuBackend, WasmBackend, type LayerPlan, type Vector } from '../../src/index.js';
+import { type Vector } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { type LayerPlan } from '../../src/core/LayerPlan.js';
 
 /**
  * The JS CPU backend with one change: per-layer ‖w‖², ‖g‖² come from a

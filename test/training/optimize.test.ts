@@ -1,16 +1,6 @@
 import { expect } from 'chai';
-import {
-  LARSOptimizer,
-  LinearRegression,
-  Matrix,
-  MomentumSGDOptimizer,
-  oneHot,
-  SeededRandom,
-  SoftmaxRegression,
-  TrainingDataError,
-  Vector,
-  type TrainingProgress,
-} from '../../src/index.js';
+import { LARSOptimizer, LinearRegression, Matrix, MomentumSGDOptimizer, oneHot, SoftmaxRegression, TrainingDataError, Vector, type TrainingProgress } from '../../src/index.js';
+import { SeededRandom } from '../../src/util/SeededRandom.js';
 
 /** y = 2·x0 − x1 + 0.5 on n random rows. */
 function linearData(n: number, seed = 1): { x: Matrix<'float64'>; y: Vector<'float64'> } {

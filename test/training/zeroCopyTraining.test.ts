@@ -1,16 +1,8 @@
 import { expect } from 'chai';
-import {
-  CpuBackend,
-  LARSOptimizer,
-  LinearRegression,
-  Matrix,
-  MultilayerPerceptron,
-  oneHot,
-  SeededRandom,
-  Vector,
-  WasmBackend,
-  type NumericType,
-} from '../../src/index.js';
+import { LARSOptimizer, LinearRegression, Matrix, MultilayerPerceptron, oneHot, Vector, type NumericType } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { SeededRandom } from '../../src/util/SeededRandom.js';
 
 /** n rows of 4 features in 3 classes, labels from a fixed linear rule. */
 function classes<T extends NumericType>(n: number, dtype: T): { x: Matrix<T>; y: Matrix<T> } {

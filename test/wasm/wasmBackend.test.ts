@@ -1,17 +1,10 @@
 import { expect } from 'chai';
-import {
-  allocateCoefficients,
-  buildLayerPlan,
-  CpuBackend,
-  createCpuBackend,
-  LARSOptimizer,
-  presets,
-  Vector,
-  WasmBackend,
-  type LayerCoefficients,
-  type LayerPlan,
-  type NumericType,
-} from '../../src/index.js';
+import { LARSOptimizer, presets, Vector, type NumericType } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { allocateCoefficients, type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, type LayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
 import { okRuns, replayRun } from '../support/replay.js';
 
 /** Deterministic values in [-scale, scale). */
@@ -158,7 +151,7 @@ describe('WebAssembly memory and zero-copy vectors', () => {
     expect(wasm.heap.shared).to.equal(false);
     const v = wasm.allocateVector(10, 'float32');
     expect(v.data.buffer instanceof ArrayBuffer).to.equal(true);
-    const p = buildLayerPlan(10, { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 });
+    const p = buildLayerPlan(10, PLAIN_PLAN);
     v.data.set(random(10, 7));
     const norms = wasm.layerNorms(p, v, v);
     expect(norms[0]).to.be.closeTo(Array.from(v.data).reduce((s, x) => s + x * x, 0), 1e-12);

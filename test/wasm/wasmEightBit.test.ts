@@ -1,23 +1,12 @@
 import { expect } from 'chai';
-import {
-  allocateCoefficients,
-  buildLayerPlan,
-  CpuBackend,
-  LARS,
-  LARS8bit,
-  LARSOptimizer,
-  OptimizerInputError,
-  presets,
-  SIGNED_CODE_BOOK,
-  Vector,
-  WasmBackend,
-  WasmQuantizedState,
-  type BackendState,
-  type NumericType,
-  type OptimizerSetup,
-  type ParameterLayout,
-  type SavedOptimizerState,
-} from '../../src/index.js';
+import { LARS, LARS8bit, LARSOptimizer, OptimizerInputError, presets, Vector, type NumericType, type OptimizerSetup, type ParameterLayout, type SavedOptimizerState } from '../../src/index.js';
+import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { WasmQuantizedState } from '../../src/backends/wasm/WasmQuantizedState.js';
+import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
+import { type BackendState } from '../../src/core/OptimizerBackend.js';
+import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { decodeBase64 } from '../../src/util/base64.js';
 import { momentumOf } from '../support/eightBit.js';
 import { normal, normalFloat32 } from '../support/random.js';
@@ -263,7 +252,7 @@ describe('8-bit momentum state on the WebAssembly backend', () => {
       }
       for (let j = 0; j < 256; j++) expected[bl * 256 + j] = book.encode(g[bl * 256 + j] / Math.fround(top));
     }
-    const plan = buildLayerPlan(n, { layerBoundaries: [], skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 8, min8bitSize: 4096 });
+    const plan = buildLayerPlan(n, { ...PLAIN_PLAN, layerBoundaries: [], optimBits: 8 });
     const c = allocateCoefficients(1);
     c.gradScale[0] = 1;
     c.decay[0] = 0;

@@ -1,17 +1,10 @@
 import { expect } from 'chai';
-import {
-  allocateCoefficients,
-  buildLayerPlan,
-  createCpuBackend,
-  presets,
-  LARSOptimizer,
-  WasmBackend,
-  type BackendState,
-  type LayerCoefficients,
-  type LayerPlan,
-  type NumericType,
-  Vector,
-} from '../../src/index.js';
+import { presets, LARSOptimizer, type NumericType, Vector } from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
+import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
+import { allocateCoefficients, type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
+import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
+import { type BackendState } from '../../src/core/OptimizerBackend.js';
 import { fillRandom, uniform } from '../support/random.js';
 import { okRuns, replayRun } from '../support/replay.js';
 import { backendOf } from '../support/optimizerInternals.js';

@@ -10,6 +10,8 @@ import type { LayerPlan } from '../../core/LayerPlan.js';
  *
  * All positions the kernels compute stay far below 2²⁴, so they are exact in
  * float32 even for vectors larger than 16M elements.
+ *
+ * @category Backends
  */
 export class ChunkLayout {
   /** Elements per chunk (a power of two, at least {@link ChunkLayout.MIN_CHUNK}). */

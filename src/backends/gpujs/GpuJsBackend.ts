@@ -13,10 +13,18 @@ import { GpuQuantizedState, type GpuQuantizedStateHost, type QuantizedTextures }
 import { codeTables, compileQuantizedKernelSet, type QuantizedKernelSet } from './QuantizedKernelSet.js';
 import { QuantizedStateLayout } from './QuantizedStateLayout.js';
 
-/** The gpu.js modes this backend runs in: headless-gl in Node, WebGL2 or WebGL in a browser. */
+/**
+ * The gpu.js modes this backend runs in: headless-gl in Node, WebGL2 or WebGL in a browser.
+ *
+ * @category Backends
+ */
 export type GpuJsMode = 'headlessgl' | 'webgl2' | 'webgl';
 
-/** Options of {@link GpuJsBackend}. */
+/**
+ * Options of {@link GpuJsBackend}.
+ *
+ * @category Backends
+ */
 export interface GpuJsBackendOptions {
   /** The gpu.js mode. Default: `headlessgl` in Node, else `webgl2`. */
   readonly mode?: GpuJsMode;
@@ -28,7 +36,11 @@ export interface GpuJsBackendOptions {
   readonly profile?: boolean;
 }
 
-/** Milliseconds spent per phase since the last {@link GpuJsBackend.resetTimings}. */
+/**
+ * Milliseconds spent per phase since the last {@link GpuJsBackend.resetTimings}.
+ *
+ * @category Backends
+ */
 export interface GpuPhaseTimings {
   /** Packing host arrays and uploading them to textures. */
   uploadMs: number;
@@ -76,7 +88,7 @@ interface QuantizedResources {
  *   {@link GpuJsBackend.layerNorms}; `updateNorms` and `applyUpdate` of the
  *   same step reuse that upload while the same arrays are passed) and reads
  *   the updated parameters back once, into the caller's array.
- * - **8-bit state:** a plan with 8-bit layers keeps a {@link GpuQuantizedState}
+ * - **8-bit state:** a plan with 8-bit layers keeps a `GpuQuantizedState`
  *   on the device: three 8-bit codes per float32 word and one float32 absmax
  *   per 256-element block (≈1.36 bytes per element), float32 momentum for
  *   the plan's 32-bit layers. Each step recomputes b = μ·(code·absmax) + a·d
@@ -94,6 +106,8 @@ interface QuantizedResources {
  * - **Failure:** the new momentum replaces the old only after the update has
  *   been read back, so a failing kernel leaves parameters and state as they
  *   were, and the optimizer can snapshot the state and move to the CPU.
+ *
+ * @category Backends
  */
 export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantizedStateHost {
   readonly name: string;
@@ -143,12 +157,12 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     return dtype === 'float32';
   }
 
-  /** True for 32-bit and for 8-bit (quantized, {@link GpuQuantizedState}) momentum. */
+  /** True for 32-bit and for 8-bit (quantized, `GpuQuantizedState`) momentum. */
   supportsStateBits(_bits: 8 | 32): boolean {
     return true;
   }
 
-  /** A {@link GpuState} when every layer is 32-bit, else a {@link GpuQuantizedState}. */
+  /** A `GpuState` when every layer is 32-bit, else a `GpuQuantizedState`. */
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
     if (dtype !== 'float32') throw new TypeError(`the ${this.name} backend keeps float32 state only, not ${dtype}`);
     return plan.segments.some((s) => s.stateBits === 8) ? new GpuQuantizedState(this, plan) : new GpuState(this, plan);
@@ -222,12 +236,12 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     this.dropUpload();
   }
 
-  /** Part of {@link GpuQuantizedStateHost}; used by {@link GpuQuantizedState}. */
+  /** Part of `GpuQuantizedStateHost`; used by `GpuQuantizedState`. */
   quantizedLayout(plan: LayerPlan): QuantizedStateLayout {
     return this.quantizedFor(plan).layout;
   }
 
-  /** Part of {@link GpuQuantizedStateHost}; used by {@link GpuQuantizedState}. */
+  /** Part of `GpuQuantizedStateHost`; used by `GpuQuantizedState`. */
   uploadQuantized(plan: LayerPlan, codes: Float32Array, absmax: Float32Array, floats: Float32Array | null): QuantizedTextures {
     const { layout, kernels } = this.quantizedFor(plan);
     const made: DeviceTexture[] = [];
@@ -244,20 +258,20 @@ export class GpuJsBackend implements OptimizerBackend, GpuStateHost, GpuQuantize
     return { codes: made[0], absmax: made[1], floats: made[2] ?? null };
   }
 
-  /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
+  /** Part of `GpuStateHost`; used by `GpuState`. */
   zeroTexture(plan: LayerPlan): DeviceTexture {
     const r = this.resourcesFor(plan);
     return this.run(r.kernels.zeros) as DeviceTexture;
   }
 
-  /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
+  /** Part of `GpuStateHost`; used by `GpuState`. */
   uploadFlat(plan: LayerPlan, values: Float32Array): DeviceTexture {
     const r = this.resourcesFor(plan);
     r.layout.pack(values, r.staging);
     return this.run(r.kernels.upload, input(r.staging, [r.layout.chunkSize, r.layout.chunks])) as DeviceTexture;
   }
 
-  /** Part of {@link GpuStateHost}; used by {@link GpuState}. */
+  /** Part of `GpuStateHost`; used by `GpuState`. */
   downloadFlat(plan: LayerPlan, texture: DeviceTexture): Float32Array {
     const r = this.resourcesFor(plan);
     const out = new Float32Array(plan.length);

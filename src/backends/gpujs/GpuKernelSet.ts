@@ -10,7 +10,11 @@ import {
   zeroKernel,
 } from './kernelSources.js';
 
-/** A compiled gpu.js kernel as this backend uses it: call it, read its WebGL context, destroy it. */
+/**
+ * A compiled gpu.js kernel as this backend uses it: call it, read its WebGL context, destroy it.
+ *
+ * @category Backends
+ */
 export interface CompiledKernel {
   (...args: unknown[]): unknown;
   /** The WebGL context the kernel renders with. */
@@ -19,7 +23,11 @@ export interface CompiledKernel {
   destroy(removeCanvasReferences?: boolean): void;
 }
 
-/** A texture a pipeline kernel returned: stays on the device until deleted. */
+/**
+ * A texture a pipeline kernel returned: stays on the device until deleted.
+ *
+ * @category Backends
+ */
 export interface DeviceTexture {
   /** Reads the texture back (rows of a 2-D output, or one array for 1-D). */
   toArray(): unknown;
@@ -30,13 +38,19 @@ export interface DeviceTexture {
 /**
  * Device bytes of a gpu.js float texture as allocated: four float32 values per
  * RGBA texel (16 bytes) over its near-square `width × height` size, padding included.
+ *
+ * @category Backends
  */
 export function deviceTextureBytes(texture: DeviceTexture): number {
   const size = (texture as unknown as { size: ArrayLike<number> }).size;
   return size[0] * size[1] * 16;
 }
 
-/** Every kernel of one layer plan, compiled for its {@link ChunkLayout}'s sizes. */
+/**
+ * Every kernel of one layer plan, compiled for its {@link ChunkLayout}'s sizes.
+ *
+ * @category Backends
+ */
 export interface GpuKernelSet {
   /** Host array (as a gpu.js `input`) to device texture. */
   readonly upload: CompiledKernel;
@@ -59,6 +73,8 @@ export interface GpuKernelSet {
  * float32 (`precision: 'single'`) with four values per texel
  * (`optimizeFloatMemory`), which quarters the texture memory and the
  * readback size.
+ *
+ * @category Backends
  */
 export function compileKernelSet(gpu: GPU, layout: ChunkLayout): GpuKernelSet {
   const matrix = [layout.chunkSize, layout.chunks];
@@ -89,7 +105,11 @@ export function compileKernelSet(gpu: GPU, layout: ChunkLayout): GpuKernelSet {
   };
 }
 
-/** Destroys every kernel of a set (a {@link GpuKernelSet} or another record of kernels), ignoring kernels that fail to clean up (a lost context). */
+/**
+ * Destroys every kernel of a set (a {@link GpuKernelSet} or another record of kernels), ignoring kernels that fail to clean up (a lost context).
+ *
+ * @category Backends
+ */
 export function destroyKernelSet(set: object): void {
   for (const kernel of Object.values(set) as CompiledKernel[]) {
     try {

@@ -5,7 +5,11 @@ import type { LayerState, StateSnapshot } from '../../core/StateSnapshot.js';
 import { deviceTextureBytes, type DeviceTexture } from './GpuKernelSet.js';
 import type { QuantizedStateLayout } from './QuantizedStateLayout.js';
 
-/** The three device matrices of a {@link GpuQuantizedState}. */
+/**
+ * The three device matrices of a {@link GpuQuantizedState}.
+ *
+ * @category Backends
+ */
 export interface QuantizedTextures {
   /** Code words of the 8-bit rows. */
   readonly codes: DeviceTexture;
@@ -15,7 +19,11 @@ export interface QuantizedTextures {
   readonly floats: DeviceTexture | null;
 }
 
-/** What a {@link GpuQuantizedState} needs from its backend: its layout, and uploads of host matrices. */
+/**
+ * What a {@link GpuQuantizedState} needs from its backend: its layout, and uploads of host matrices.
+ *
+ * @category Backends
+ */
 export interface GpuQuantizedStateHost {
   /** The quantized layout of `plan` (compiling its kernels on first use). */
   quantizedLayout(plan: LayerPlan): QuantizedStateLayout;
@@ -30,6 +38,8 @@ export interface GpuQuantizedStateHost {
  * The backend swaps in new textures only after a whole step succeeded, so
  * after a failing kernel they still hold the last committed state and
  * {@link GpuQuantizedState.snapshot} reads it back exactly for the CPU.
+ *
+ * @category Backends
  */
 export class GpuQuantizedState implements BackendState {
   /** The committed textures. Swapped by the backend after a successful update. */

@@ -4,7 +4,11 @@ import type { BackendState } from '../../core/OptimizerBackend.js';
 import type { StateSnapshot } from '../../core/StateSnapshot.js';
 import { deviceTextureBytes, type DeviceTexture } from './GpuKernelSet.js';
 
-/** What a {@link GpuState} needs from its backend: upload and read back padded device matrices. */
+/**
+ * What a {@link GpuState} needs from its backend: upload and read back padded device matrices.
+ *
+ * @category Backends
+ */
 export interface GpuStateHost {
   /** A zero device matrix for `plan`. */
   zeroTexture(plan: LayerPlan): DeviceTexture;
@@ -19,6 +23,8 @@ export interface GpuStateHost {
  * layout. Steps replace the texture only after the whole update succeeded, so
  * after a failing kernel the texture still holds the last committed momentum
  * and {@link GpuState.snapshot} reads it back for the CPU fallback.
+ *
+ * @category Backends
  */
 export class GpuState implements BackendState {
   /** The committed momentum texture. Swapped by the backend after a successful update. */

@@ -12,7 +12,11 @@ import {
 } from './quantizedKernelSources.js';
 import { WORDS_PER_BLOCK, type QuantizedStateLayout } from './QuantizedStateLayout.js';
 
-/** The kernels of 8-bit momentum state for one {@link QuantizedStateLayout}. */
+/**
+ * The kernels of 8-bit momentum state for one {@link QuantizedStateLayout}.
+ *
+ * @category Backends
+ */
 export interface QuantizedKernelSet {
   /** Host code words to the code matrix. */
   readonly uploadCodes: CompiledKernel;
@@ -35,6 +39,8 @@ export interface QuantizedKernelSet {
 /**
  * Compiles the 8-bit kernels for `layout` on `gpu`, with the settings of
  * {@link compileKernelSet}: float32, four values per texel.
+ *
+ * @category Backends
  */
 export function compileQuantizedKernelSet(gpu: GPU, layout: QuantizedStateLayout): QuantizedKernelSet {
   const chunkSize = layout.chunks.chunkSize;
@@ -70,6 +76,8 @@ export function compileQuantizedKernelSet(gpu: GPU, layout: QuantizedStateLayout
  * the midpoints rounded toward −∞ to float32. For a float32 quotient q and a
  * midpoint t, `q > t` equals `q > t↓` exactly (no float32 lies in (t↓, t]),
  * so the GPU's comparisons decide as the CPU's float64 ones would for the same q.
+ *
+ * @category Backends
  */
 export function codeTables(): { values: Float32Array; thresholds: Float32Array } {
   const t = SIGNED_CODE_BOOK.thresholds;

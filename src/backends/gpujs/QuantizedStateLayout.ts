@@ -3,11 +3,23 @@ import { SIGNED_CODE_BOOK } from '../../quantization/CodeBook.js';
 import { QUANT_BLOCK, blockCount } from '../../quantization/blockwise.js';
 import type { ChunkLayout } from './ChunkLayout.js';
 
-/** 8-bit codes per float32 word: 3·8 = 24 bits, the integers float32 holds exactly. */
+/**
+ * 8-bit codes per float32 word: 3·8 = 24 bits, the integers float32 holds exactly.
+ *
+ * @category Backends
+ */
 export const CODES_PER_WORD = 3;
-/** Words per 256-element block: ⌈256 / 3⌉ = 86 (the last holds one code and two zero-code slots). */
+/**
+ * Words per 256-element block: ⌈256 / 3⌉ = 86 (the last holds one code and two zero-code slots).
+ *
+ * @category Backends
+ */
 export const WORDS_PER_BLOCK = Math.ceil(QUANT_BLOCK / CODES_PER_WORD);
-/** A word of three zero codes: the packed form of a zero block. */
+/**
+ * A word of three zero codes: the packed form of a zero block.
+ *
+ * @category Backends
+ */
 export const ZERO_WORD = SIGNED_CODE_BOOK.zeroCode * (1 + 256 + 65536);
 
 /**
@@ -25,6 +37,8 @@ export const ZERO_WORD = SIGNED_CODE_BOOK.zeroCode * (1 + 256 + 65536);
  *   32-bit layer of the same plan.
  *
  * Padding (past a layer's end) holds the zero code and absmax 0.
+ *
+ * @category Backends
  */
 export class QuantizedStateLayout {
   /** The element layout of parameters and gradients. */

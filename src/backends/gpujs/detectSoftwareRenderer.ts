@@ -7,6 +7,8 @@ const SOFTWARE = /llvmpipe|softpipe|swrast|lavapipe|swiftshader|software/i;
  * Browsers name the renderer through `WEBGL_debug_renderer_info`. headless-gl
  * does not; there, on Linux, a machine without a DRM render node
  * (`/dev/dri/renderD*`) or an NVIDIA device can only rasterize in software.
+ *
+ * @category Backends
  */
 export function detectSoftwareRenderer(context: WebGLRenderingContext | null): boolean | null {
   const info = context?.getExtension('WEBGL_debug_renderer_info') ?? null;

@@ -16,17 +16,29 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type KernelThis = { thread: { x: number; y: number }; constants: { chunkSize: number; maxChunks: number } };
 
-/** Copies an uploaded host array into a device texture. */
+/**
+ * Copies an uploaded host array into a device texture.
+ *
+ * @category Backends
+ */
 export function copyKernel(this: KernelThis, x: any): number {
   return x[this.thread.y][this.thread.x];
 }
 
-/** A zero texture: the momentum of a fresh state, and the stand-in buffer when there is none. */
+/**
+ * A zero texture: the momentum of a fresh state, and the stand-in buffer when there is none.
+ *
+ * @category Backends
+ */
 export function zeroKernel(this: KernelThis): number {
   return 0 * this.thread.x;
 }
 
-/** Reduction, first level: the sum of squares of one chunk (one row) per thread. */
+/**
+ * Reduction, first level: the sum of squares of one chunk (one row) per thread.
+ *
+ * @category Backends
+ */
 export function chunkSquaresKernel(this: KernelThis, x: any): number {
   let sum = 0;
   for (let i = 0; i < this.constants.chunkSize; i++) {
@@ -39,6 +51,8 @@ export function chunkSquaresKernel(this: KernelThis, x: any): number {
 /**
  * Reduction, second level: thread 2l sums layer l's chunk partials of `p`,
  * thread 2l+1 those of `q`, so one readback returns `[‖w₀‖², ‖g₀‖², …]`.
+ *
+ * @category Backends
  */
 export function layerPairSumsKernel(this: KernelThis, p: any, q: any, firstChunk: any, chunkCount: any): number {
   const layer = Math.floor(this.thread.x / 2);
@@ -54,7 +68,11 @@ export function layerPairSumsKernel(this: KernelThis, p: any, q: any, firstChunk
   return sum;
 }
 
-/** Reduction, first level, of the update u each element would get: Σu² per chunk. */
+/**
+ * Reduction, first level, of the update u each element would get: Σu² per chunk.
+ *
+ * @category Backends
+ */
 export function chunkUpdateSquaresKernel(this: KernelThis, w: any, g: any, buf: any, chunkLayer: any, coef: any): number {
   const l = chunkLayer[this.thread.x];
   const gs = coef[l][0];
@@ -73,14 +91,22 @@ export function chunkUpdateSquaresKernel(this: KernelThis, w: any, g: any, buf: 
   return sum;
 }
 
-/** The fused update, momentum half: the new buffer b = μ·buf + a·(gs·g + wd·w). */
+/**
+ * The fused update, momentum half: the new buffer b = μ·buf + a·(gs·g + wd·w).
+ *
+ * @category Backends
+ */
 export function updateBufferKernel(this: KernelThis, w: any, g: any, buf: any, chunkLayer: any, coef: any): number {
   const l = chunkLayer[this.thread.y];
   const d = coef[l][0] * g[this.thread.y][this.thread.x] + coef[l][1] * w[this.thread.y][this.thread.x];
   return coef[l][2] * buf[this.thread.y][this.thread.x] + coef[l][3] * d;
 }
 
-/** The fused update, parameter half: w − step·(cb·b + cd·d), reading the new buffer b. */
+/**
+ * The fused update, parameter half: w − step·(cb·b + cd·d), reading the new buffer b.
+ *
+ * @category Backends
+ */
 export function updateParamsKernel(this: KernelThis, w: any, g: any, newBuf: any, chunkLayer: any, coef: any): number {
   const l = chunkLayer[this.thread.y];
   const wi = w[this.thread.y][this.thread.x];

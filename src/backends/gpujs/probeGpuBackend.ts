@@ -1,28 +1,44 @@
 import { GPU } from 'gpu.js';
 import { Vector } from '../../numeric/Vector.js';
 import { allocateCoefficients } from '../../core/LayerCoefficients.js';
-import { buildLayerPlan } from '../../core/LayerPlan.js';
+import { buildLayerPlan, PLAIN_PLAN } from '../../core/LayerPlan.js';
 import { CpuBackend } from '../js/CpuBackend.js';
 import { GpuJsBackend, type GpuJsMode } from './GpuJsBackend.js';
 import { detectSoftwareRenderer } from './detectSoftwareRenderer.js';
 import type { OptimizerBackend } from '../../core/OptimizerBackend.js';
 
-/** A GPU backend that passed its self-check. */
+/**
+ * A GPU backend that passed its self-check.
+ *
+ * @category Backends
+ */
 export interface GpuFound {
   /** The ready backend. */
   readonly backend: OptimizerBackend;
 }
 
-/** Why no GPU backend can run here. */
+/**
+ * Why no GPU backend can run here.
+ *
+ * @category Backends
+ */
 export interface GpuMissing {
   /** A plain-language reason, shown in errors and warnings. */
   readonly reason: string;
 }
 
-/** A GPU backend that is ready to use, or the reason there is none. */
+/**
+ * A GPU backend that is ready to use, or the reason there is none.
+ *
+ * @category Backends
+ */
 export type GpuProbe = GpuFound | GpuMissing;
 
-/** Options of {@link probeGpuBackend}. */
+/**
+ * Options of {@link probeGpuBackend}.
+ *
+ * @category Backends
+ */
 export interface GpuProbeOptions {
   /**
    * Accept a software rasterizer (Mesa llvmpipe, SwiftShader). Default false:
@@ -43,6 +59,8 @@ export interface GpuProbeOptions {
  * none), while this probe is synchronous.
  *
  * Never throws: a missing or broken GPU is a reason, not a crash.
+ *
+ * @category Backends
  */
 export function probeGpuBackend(options: GpuProbeOptions = {}): GpuProbe {
   const reasons: string[] = [webGpuNote()];
@@ -84,7 +102,7 @@ function selfCheck(gpu: GpuJsBackend): string | null {
   const n = sizes.reduce((a, b) => a + b, 0);
   const plan = buildLayerPlan(
     n,
-    { layerBoundaries: null, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 },
+    PLAIN_PLAN,
     sizes.map((size, i) => ({ name: `check${i}`, size, kind: 'weight' as const })),
   );
   const w = new Float32Array(n);

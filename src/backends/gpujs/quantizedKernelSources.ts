@@ -24,6 +24,8 @@ type KernelThis = {
 /**
  * Code `slot` (0, 1 or 2) of a code word c₀ + 256·c₁ + 65536·c₂. A helper
  * the kernels call (compiled with them through gpu.js's `functions` setting).
+ *
+ * @category Backends
  */
 export function unpackCode(word: number, slot: number): number {
   const hi = Math.floor(word * 0.0000152587890625);
@@ -31,7 +33,11 @@ export function unpackCode(word: number, slot: number): number {
   return slot < 0.5 ? word - 256 * upper : slot < 1.5 ? upper - 256 * hi : hi;
 }
 
-/** One thread per 256-element block of an 8-bit row: the new absmax, max |b| over the block. */
+/**
+ * One thread per 256-element block of an 8-bit row: the new absmax, max |b| over the block.
+ *
+ * @category Backends
+ */
 export function blockAbsmaxKernel(
   this: KernelThis,
   w: any,
@@ -72,6 +78,8 @@ export function blockAbsmaxKernel(
  * elements, divides by the block's new absmax and finds the nearest code by an
  * eight-step binary search (ties to the lower code); a zero block and the
  * slots past element 255 of a block take the zero code.
+ *
+ * @category Backends
  */
 export function requantizeKernel(
   this: KernelThis,
@@ -126,7 +134,11 @@ export function requantizeKernel(
   return out;
 }
 
-/** The new full-precision momentum of the 32-bit rows: b = μ·buf + a·d. */
+/**
+ * The new full-precision momentum of the 32-bit rows: b = μ·buf + a·d.
+ *
+ * @category Backends
+ */
 export function floatBufferKernel(this: KernelThis, w: any, g: any, buf32: any, rowChunk32: any, chunkLayer: any, coef: any): number {
   const r = this.thread.y;
   const x = this.thread.x;
@@ -140,6 +152,8 @@ export function floatBufferKernel(this: KernelThis, w: any, g: any, buf32: any, 
  * The new parameters w − step·(cb·b + cd·d): b recomputed from the old codes
  * in 8-bit rows (the unquantized b, as on the CPU), read from the new float
  * momentum in 32-bit rows.
+ *
+ * @category Backends
  */
 export function quantizedParamsKernel(
   this: KernelThis,
@@ -175,7 +189,11 @@ export function quantizedParamsKernel(
   return wi - coef[l][6] * (coef[l][4] * b + coef[l][5] * d);
 }
 
-/** Reduction, first level, of the update each element would get, from the old (dequantized or float) momentum: Σu² per chunk. */
+/**
+ * Reduction, first level, of the update each element would get, from the old (dequantized or float) momentum: Σu² per chunk.
+ *
+ * @category Backends
+ */
 export function quantizedUpdateSquaresKernel(
   this: KernelThis,
   w: any,

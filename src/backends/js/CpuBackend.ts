@@ -28,6 +28,8 @@ if (!SIGNED_CODE_BOOK.oneStep) throw new Error('the signed code book needs a one
  * dequantize the block's codes, update momentum and weights, and requantize
  * the new momentum with a fresh absmax; only a 256-element scratch buffer is
  * ever held in full precision.
+ *
+ * @category Backends
  */
 export class CpuBackend implements OptimizerBackend {
   readonly name: string = 'cpu';
@@ -37,7 +39,7 @@ export class CpuBackend implements OptimizerBackend {
     return true;
   }
 
-  /** A {@link HostState} when every layer is 32-bit, else a {@link QuantizedHostState}. */
+  /** A `HostState` when every layer is 32-bit, else a `QuantizedHostState`. */
   supportsStateBits(_bits: 8 | 32): boolean {
     return true;
   }

@@ -8,6 +8,8 @@ import type { StateSnapshot } from '../../core/StateSnapshot.js';
  * Momentum state in host memory: one typed array over the whole vector, so
  * layer l's buffer is `values[start, end)` and kernels index it like the
  * parameters. Plans with 8-bit layers use `QuantizedHostState` instead.
+ *
+ * @category Backends
  */
 export class HostState implements BackendState {
   /** The momentum buffer, aligned with the parameter vector. */

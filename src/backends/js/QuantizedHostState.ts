@@ -13,6 +13,8 @@ import type { StateSnapshot } from '../../core/StateSnapshot.js';
  * optimizer's numeric type. Everything is packed, so {@link bytes} is the real
  * footprint: about 1 byte per element (+4 per 256) for 8-bit layers, 4 or 8
  * otherwise. Kernels dequantize and requantize one block at a time.
+ *
+ * @category Backends
  */
 export class QuantizedHostState implements BackendState {
   /** Full-precision values of the 32-bit layers, packed in plan order. */

@@ -31,8 +31,8 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  * much as the step itself at 25M parameters (see `npm run bench`).
  *
  * Layers with 8-bit momentum (`optimBits: 8`) keep their codes and absmax in
- * the same memory ({@link WasmQuantizedState}, the code book beside them in a
- * {@link WasmCodeBook}) and are updated one 256-element block at a time:
+ * the same memory (`WasmQuantizedState`, the code book beside them in a
+ * `WasmCodeBook`) and are updated one 256-element block at a time:
  * dequantize, update, requantize with a fresh absmax, two elements per turn
  * in float64 (f64x2) with the code look-ups one at a time. The 32-bit layers
  * of such a plan use the float kernels below, on their packed values.
@@ -51,6 +51,8 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  *   JS computes in float64 and rounds once), so each element differs by a few
  *   float32 ulps of the terms involved: |Δw| ≤ 2⁻²⁰·(|w| + |step·u|) and
  *   |Δbuf| ≤ 2⁻²⁰·(|mu·buf| + |a·d|), with d, u as in {@link LayerCoefficients}.
+ *
+ * @category Backends
  */
 export class WasmBackend implements OptimizerBackend {
   readonly name: string = 'wasm-simd';
@@ -91,7 +93,7 @@ export class WasmBackend implements OptimizerBackend {
 
   /**
    * A WebAssembly backend whose steps also run on worker threads over its
-   * shared memory (see {@link WasmThreadPool}), for zero-copy vectors of at
+   * shared memory (see `WasmThreadPool`), for zero-copy vectors of at
    * least `minElements` elements; anything else runs on the calling thread as
    * in {@link WasmBackend.create}. Falls back to one thread where this runtime
    * has no worker threads or may not block (a browser's main thread). Null
@@ -122,7 +124,7 @@ export class WasmBackend implements OptimizerBackend {
     return true;
   }
 
-  /** Both: 32-bit state in {@link WasmState}, 8-bit layers in {@link WasmQuantizedState}, updated by WebAssembly kernels. */
+  /** Both: 32-bit state in `WasmState`, 8-bit layers in `WasmQuantizedState`, updated by WebAssembly kernels. */
   supportsStateBits(_bits: 8 | 32): boolean {
     return true;
   }
@@ -155,8 +157,8 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   /**
-   * A {@link WasmState} when every layer is 32-bit, else a
-   * {@link WasmQuantizedState} (the first step on one copies the code book into memory).
+   * A `WasmState` when every layer is 32-bit, else a
+   * `WasmQuantizedState` (the first step on one copies the code book into memory).
    */
   createState(plan: LayerPlan, dtype: NumericType): BackendState {
     return plan.segments.some((s) => s.stateBits === 8) ? new WasmQuantizedState(this.heap, plan, dtype) : new WasmState(this.heap, plan, dtype);

@@ -11,6 +11,8 @@ const LAYOUT = CODE_BOOK_LAYOUT;
  * backend: the 256 codes (as float64), the 256 float64 thresholds, the 2¹⁵-byte
  * guess table and the zero code, plus 256 float64 of scratch where the
  * update kernel keeps one block of new momentum before requantizing it.
+ *
+ * @category Backends
  */
 export class WasmCodeBook {
   /** Byte address of the tables (the kernels' `book` argument). */

@@ -2,7 +2,11 @@ import { type ArrayFor, type NumericType } from '../../numeric/NumericType.js';
 
 /** Alignment of every block: one cache line. */
 const ALIGN = 64;
-/** Bytes at address 0 reserved as scratch for small kernel outputs. */
+/**
+ * Bytes at address 0 reserved as scratch for small kernel outputs.
+ *
+ * @category Backends
+ */
 export const SCRATCH_BYTES = 64;
 const PAGE = 65536;
 
@@ -16,6 +20,8 @@ const PAGE = 65536;
  * bytes they covered. So vectors handed to users are views of a shared
  * memory only; with an ordinary memory the heap creates views just in time
  * and never keeps one across an allocation.
+ *
+ * @category Backends
  */
 export class WasmHeap {
   /** The memory the kernels import. */

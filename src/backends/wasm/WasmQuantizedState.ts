@@ -15,6 +15,8 @@ import type { WasmHeap } from './WasmHeap.js';
  *
  * Views of the heap's memory are made just in time and never kept, so the
  * state survives the memory growing even when it is not shared.
+ *
+ * @category Backends
  */
 export class WasmQuantizedState implements BackendState {
   /** Byte address of the packed full-precision values (32-bit layers). */

@@ -8,6 +8,8 @@ import type { WasmHeap } from './WasmHeap.js';
 /**
  * Momentum state in WebAssembly memory: one block aligned with the parameter
  * vector, so layer l's buffer starts at `address + start·bytes`.
+ *
+ * @category Backends
  */
 export class WasmState implements BackendState {
   /** Byte address of the buffer in the heap's memory. */

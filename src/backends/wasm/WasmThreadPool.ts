@@ -7,7 +7,11 @@ import { findThreadHost } from './findThreadHost.js';
 import { waitOnWord, type KernelWorker, type ThreadHost } from './threadHost.js';
 import { claimChunks, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
 
-/** How {@link WasmBackend.createThreaded} splits a step across threads. */
+/**
+ * How {@link WasmBackend.createThreaded} splits a step across threads.
+ *
+ * @category Backends
+ */
 export interface WasmThreadOptions {
   /**
    * Threads in all, the calling thread included: `'auto'` for one per core
@@ -71,6 +75,8 @@ interface PlanTables {
  * Not recoverable: a worker killed from outside while inside a job; after
  * {@link WasmThreadOptions.stallMs} without progress the step throws, and the
  * parameters may be partly updated.
+ *
+ * @category Backends
  */
 export class WasmThreadPool {
   /** Plans shorter than this run on the calling thread only. */

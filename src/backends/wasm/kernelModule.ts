@@ -6,6 +6,8 @@ import { KERNELS_PLAIN_BASE64, KERNELS_SHARED_BASE64 } from './generated/kernels
  * The exports of the kernel module (source: scripts/wasm/kernelsWat.mjs).
  * Addresses are byte offsets into the imported memory, `n` counts elements,
  * coefficients arrive as float64 and the float32 kernels round them to float32.
+ *
+ * @category Backends
  */
 export interface KernelExports {
   /** Writes Σw² and Σg² of float32 data, summed in float64, as two f64 at `out`. */
@@ -51,6 +53,8 @@ const compiled = new Map<boolean, WebAssembly.Module | null>();
  * The compiled kernel module for a shared or an ordinary memory, or null when
  * this runtime cannot compile it (no WebAssembly, no SIMD, or no shared
  * memory). Compiled once per kind; the module is about 6 KB.
+ *
+ * @category Backends
  */
 export function kernelModule(shared: boolean): WebAssembly.Module | null {
   if (!compiled.has(shared)) {
@@ -67,7 +71,11 @@ export function kernelModule(shared: boolean): WebAssembly.Module | null {
   return compiled.get(shared)!;
 }
 
-/** Instantiates the kernels over `memory` (which must match the module's kind). */
+/**
+ * Instantiates the kernels over `memory` (which must match the module's kind).
+ *
+ * @category Backends
+ */
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;

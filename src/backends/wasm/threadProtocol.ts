@@ -13,7 +13,11 @@
 // 64-byte aligned address): a job header, then one slot per worker.
 import type { KernelExports } from './kernelModule.js';
 
-/** Job header fields (Int32 indices from the control block's start). */
+/**
+ * Job header fields (Int32 indices from the control block's start).
+ *
+ * @category Backends
+ */
 export const H = {
   /** Next chunk to claim (Atomics.add). */
   next: 0,
@@ -41,12 +45,24 @@ export const H = {
   stop: 11,
 } as const;
 
-/** Int32 fields before the first worker slot. */
+/**
+ * Int32 fields before the first worker slot.
+ *
+ * @category Backends
+ */
 export const HEADER_INTS = 16;
-/** Int32 fields per worker slot: one 64-byte cache line each, so workers do not share lines. */
+/**
+ * Int32 fields per worker slot: one 64-byte cache line each, so workers do not share lines.
+ *
+ * @category Backends
+ */
 export const SLOT_INTS = 16;
 
-/** Worker slot fields (Int32 indices from the slot's start). */
+/**
+ * Worker slot fields (Int32 indices from the slot's start).
+ *
+ * @category Backends
+ */
 export const S = {
   /** The job handshake word: `seq << 3 | phase` (see {@link PHASE}). */
   state: 0,
@@ -68,7 +84,11 @@ export const S = {
   hang: 8,
 } as const;
 
-/** Phases of a worker's handshake word. */
+/**
+ * Phases of a worker's handshake word.
+ *
+ * @category Backends
+ */
 export const PHASE = {
   /** A job is posted; the worker may enter it. */
   open: 0,
@@ -82,29 +102,53 @@ export const PHASE = {
   failed: 4,
 } as const;
 
-/** Worker status values. */
+/**
+ * Worker status values.
+ *
+ * @category Backends
+ */
 export const STATUS = { starting: 0, ready: 1, failed: 2, stopped: 3 } as const;
 
-/** The pass a job runs. */
+/**
+ * The pass a job runs.
+ *
+ * @category Backends
+ */
 export const OP = { norms: 0, unorm: 1, update: 2, updateNoBuf: 3 } as const;
 
-/** Packs a job sequence number and a phase into a handshake word. */
+/**
+ * Packs a job sequence number and a phase into a handshake word.
+ *
+ * @category Backends
+ */
 export function word(seq: number, phase: number): number {
   return ((seq & 0x0fffffff) << 3) | phase;
 }
 
-/** The phase of a handshake word. */
+/**
+ * The phase of a handshake word.
+ *
+ * @category Backends
+ */
 export function phaseOf(w: number): number {
   return w & 7;
 }
 
-/** Views of the memory as it is now (a shared memory's buffer grows, so views are made per job). */
+/**
+ * Views of the memory as it is now (a shared memory's buffer grows, so views are made per job).
+ *
+ * @category Backends
+ */
 export interface MemoryViews {
   readonly i32: Int32Array;
   readonly f64: Float64Array;
 }
 
-/** Int32 and Float64 views over the whole memory. */
+/**
+ * Int32 and Float64 views over the whole memory.
+ *
+ * @category Backends
+ */
 export function viewsOf(memory: WebAssembly.Memory): MemoryViews {
   const buffer = memory.buffer;
   return { i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
@@ -115,6 +159,8 @@ export function viewsOf(memory: WebAssembly.Memory): MemoryViews {
  * stores its result in the piece's slot. `after(p)` runs after each piece.
  *
  * @param ctl - the control block's byte address.
+ *
+ * @category Backends
  */
 export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: number, to: number, after?: (piece: number) => void): void {
   const h = ctl >>> 2;
@@ -164,6 +210,8 @@ export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: n
  * `begin(c)` runs after a claim, before the chunk's first piece.
  *
  * @returns the number of chunks this thread ran.
+ *
+ * @category Backends
  */
 export function claimChunks(
   k: KernelExports,

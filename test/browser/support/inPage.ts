@@ -1,10 +1,19 @@
-// Functions that run inside the test page, where the browser bundle is
-// `window.lars`. Playwright sends each one as source text, so each must be
-// self-contained: no closures, no imports at run time (types only).
-import type * as LarsModule from '../../../src/index.js';
+// Functions that run inside the test page, where the browser bundles are
+// `window.lars` (lars-ts.js and backends.js together). Playwright sends each
+// function as source text, so each must be self-contained: no closures, no
+// imports at run time (types only).
+import type * as Root from '../../../src/index.js';
+import type * as Backends from '../../../src/backends/index.js';
 
-/** The bundle's exports, as the page sees them. */
-export type Lars = typeof LarsModule;
+/** The types the page code names. */
+declare namespace LarsModule {
+  type OptimizerBackend = Backends.OptimizerBackend;
+  type LARSOptimizerOptions = Root.LARSOptimizerOptions;
+  type Vector<T extends Root.NumericType> = Root.Vector<T>;
+}
+
+/** The bundles' exports, as the page sees them. */
+export type Lars = typeof Root & typeof Backends;
 
 /** Which backend a page run uses: the JS loops, WebAssembly on one thread, WebAssembly with Web Workers, or gpu.js WebGL. */
 export type PageBackend = 'js' | 'wasm' | 'threads' | 'gpu';
