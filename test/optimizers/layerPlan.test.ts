@@ -44,7 +44,8 @@ describe('buildLayerPlan', () => {
   });
 
   it('prefers boundaries over the layout and takes a kind when a boundary layer holds one kind', () => {
-    const plan = buildLayerPlan(14, { ...base, layerBoundaries: [6, 10] }, layout);
+    // A layer of mixed kinds (b1 bias + ln norm) is allowed only where kinds change nothing.
+    const plan = buildLayerPlan(14, { ...base, excludeBiasFromLARS: false, layerBoundaries: [6, 10] }, layout);
     expect(plan.segments.map((s) => [s.start, s.end, s.kind])).to.deep.equal([
       [0, 6, 'weight'],
       [6, 10, 'weight'],
