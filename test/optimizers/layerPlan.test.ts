@@ -51,9 +51,9 @@ describe('buildLayerPlan', () => {
       [6, 10, 'weight'],
       [10, 14, 'weight'],
     ]);
-    const biasOnly = buildLayerPlan(14, { ...base, layerBoundaries: [6, 8] }, layout);
-    expect(biasOnly.segments[1].kind).to.equal('bias');
-    expect(biasOnly.segments[1].adapt).to.equal(false);
+    const biasOnly = buildLayerPlan(14, { ...base, layerBoundaries: [3, 6, 8, 10] }, layout);
+    expect(biasOnly.segments.map((s) => s.kind)).to.deep.equal(['weight', 'weight', 'bias', 'norm', 'weight']);
+    expect(biasOnly.segments[2].adapt).to.equal(false);
   });
 
   it('skips listed layers: ratio 1 but weight decay kept', () => {
