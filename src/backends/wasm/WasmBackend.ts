@@ -7,6 +7,7 @@ import { PartialStepError } from '../../core/PartialStepError.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
 import { WasmCodeBook } from './WasmCodeBook.js';
 import { WasmHeap } from './WasmHeap.js';
+import { recycleHeap, takeRecycledHeap } from './heapRecycler.js';
 import { WasmQuantizedState } from './WasmQuantizedState.js';
 import { WasmState } from './WasmState.js';
 import { WasmThreadPool, type WasmThreadOptions } from './WasmThreadPool.js';
@@ -63,6 +64,7 @@ export class WasmBackend implements OptimizerBackend {
   private book: WasmCodeBook | null = null;
   // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
   private pool: WasmThreadPool | null = null;
+  private disposed = false;
 
   private constructor(heap: WasmHeap, kernels: KernelExports) {
     this.heap = heap;
@@ -73,6 +75,7 @@ export class WasmBackend implements OptimizerBackend {
    * A WebAssembly backend, or null when this runtime lacks WebAssembly SIMD.
    * It uses a shared memory when `SharedArrayBuffer` exists (so
    * {@link WasmBackend.allocateVector} can hand out views), else an ordinary one.
+   * A shared memory that a disposed backend left empty is reused (see {@link WasmBackend.dispose}).
    *
    * @param shared - force an ordinary memory with `false`. Default: shared when possible.
    */
@@ -81,7 +84,7 @@ export class WasmBackend implements OptimizerBackend {
       const module = kernelModule(kind);
       if (module === null) continue;
       try {
-        const heap = new WasmHeap(kind);
+        const heap = (kind ? takeRecycledHeap() : null) ?? new WasmHeap(kind);
         return new WasmBackend(heap, instantiateKernels(module, heap.memory));
       } catch {
         // e.g. no address space for a shared memory: try the next kind.
@@ -250,7 +253,16 @@ export class WasmBackend implements OptimizerBackend {
     }
   }
 
+  /**
+   * Frees everything at once: stops the worker threads, gives the staging
+   * blocks and code book back, and, when nothing else lives in the memory
+   * (no vector from {@link WasmBackend.allocateVector}, no state), keeps the
+   * emptied memory for the next backend, since V8 would not collect a shared
+   * memory soon. Vectors from `allocateVector` stay valid and keep their memory.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.pool?.dispose();
     for (let i = 0; i < 2; i++) {
       const s = this.staging[i];
@@ -259,6 +271,7 @@ export class WasmBackend implements OptimizerBackend {
     }
     this.book?.release();
     this.book = null;
+    if (this.heap.liveBlocks === 0) recycleHeap(this.heap);
   }
 
   /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy. */

@@ -126,6 +126,8 @@ export class WasmThreadPool {
   private readonly awaitWorkers: boolean;
   private readonly commitWholeChunks: boolean;
   private readonly scratchBytes: number;
+  /** Byte address of the workers' scratch block (2 × scratchBytes each). */
+  private readonly scratch: number;
   private tables: PlanTables | null = null;
   private warnings: string[] = [];
   private seq = 0;
@@ -140,8 +142,9 @@ export class WasmThreadPool {
     this.awaitWorkers = o.awaitWorkers ?? false;
     this.commitWholeChunks = o.commitWholeChunks ?? true;
     this.scratchBytes = this.commitWholeChunks ? 8 * this.chunkElements : 0;
-    this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers) + 2 * this.scratchBytes * workers;
+    this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
     this.control = heap.allocate(this.controlBytes);
+    this.scratch = heap.allocate(2 * this.scratchBytes * workers);
     const i32 = viewsOf(heap.memory).i32;
     const url = new URL('./wasmWorker.js', import.meta.url);
     this.workerList = [];
@@ -152,7 +155,7 @@ export class WasmThreadPool {
       i32[s + S.state] = word(0, PHASE.closed);
       i32[s + S.current] = -1;
       i32[s + S.failAt] = -1;
-      i32[s + S.scratch] = this.control + 4 * (HEADER_INTS + SLOT_INTS * workers) + 2 * this.scratchBytes * i;
+      i32[s + S.scratch] = this.scratch + 2 * this.scratchBytes * i;
       i32[s + S.scratchBytes] = this.scratchBytes;
       const worker = new wt.Worker(url, {
         workerData: { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 },
@@ -272,7 +275,12 @@ export class WasmThreadPool {
     this.run(b === 0 ? OP.updateNoBuf : OP.update, plan, dtype, w, g, b, c);
   }
 
-  /** Stops and terminates the workers and frees the control block and tables. The pool takes no more work. */
+  /**
+   * Stops and terminates the workers and frees the tables and scratch, at
+   * once. The control block is retired instead (never handed out again by
+   * the heap), so a worker that has not exited yet keeps reading "stop"
+   * there even if the heap is reused. The pool takes no more work.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -285,7 +293,8 @@ export class WasmThreadPool {
       this.alive[i] = false;
     });
     this.releaseTables();
-    this.heap.release(this.control, this.controlBytes);
+    this.heap.release(this.scratch, 2 * this.scratchBytes * this.workerList.length);
+    this.heap.retire(this.control, this.controlBytes);
   }
 
   /** Posts one pass, does its share, settles with every worker that entered it. */
