@@ -1,6 +1,7 @@
 import type { LayerPlan } from '../core/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../core/OptimizerBackend.js';
 import { OptimizerInputError } from '../core/OptimizerInputError.js';
+import { PartialStepError } from '../core/PartialStepError.js';
 import type { NumericType } from '../numeric/NumericType.js';
 import { createCpuBackend } from './createCpuBackend.js';
 import { CpuBackend } from './js/CpuBackend.js';
@@ -78,14 +79,17 @@ export class BackendChain {
    * Runs `work` on the backend. If a backend other than the JS loops fails,
    * moves one backend down with a warning, carrying the momentum state
    * across, and runs it there. Input errors are not backend failures and
-   * pass through.
+   * pass through, and so does a {@link PartialStepError}: work that may have
+   * partly written is never run a second time.
    */
   run<R>(work: (backend: OptimizerBackend) => R): R {
     for (;;) {
       try {
-        return work(this.current);
+        const result = work(this.current);
+        for (const message of this.current.takeWarnings?.() ?? []) this.warn(`backend ${this.current.name}: ${message}`);
+        return result;
       } catch (error) {
-        if (error instanceof OptimizerInputError || this.current instanceof CpuBackend) throw error;
+        if (error instanceof OptimizerInputError || error instanceof PartialStepError || this.current instanceof CpuBackend) throw error;
         const from = this.current.name;
         this.moveDown();
         this.warn(`backend ${from} failed (${(error as Error).message}); continuing on the CPU backend (${this.current.name})`);

@@ -80,12 +80,15 @@ interface RawSegment {
 /**
  * Splits a flat vector into layers:
  * 1. by `layerBoundaries` when given (elements after the last end form one more
- *    layer; a layer made only of bias/norm tensors of the layout takes that kind);
+ *    layer; with a layout, each layer takes the kind of the tensors in it, and
+ *    with `excludeBiasFromLARS` a layer that mixes kinds is an error, since
+ *    bias or norm elements would silently get the trust ratio and weight decay);
  * 2. else by the layout, one layer per tensor;
  * 3. else as one weight layer.
  *
  * @throws `OptimizerInputError` (`invalid-layout`) when a boundary lies past
- * the end, the layout does not add up to `length`, or a skipped index does not exist.
+ * the end, the layout does not add up to `length`, a skipped index does not
+ * exist, or (with `excludeBiasFromLARS`) a boundary layer mixes tensor kinds.
  *
  * @category Backends
  */
@@ -93,7 +96,7 @@ export function buildLayerPlan(length: number, options: LayerPlanOptions, layout
   if (layout != null) checkLayout(layout, length);
   const raw =
     options.layerBoundaries !== null
-      ? segmentsFromBoundaries(length, options.layerBoundaries, layout ?? null)
+      ? segmentsFromBoundaries(length, options.layerBoundaries, layout ?? null, options.excludeBiasFromLARS)
       : layout != null
         ? segmentsFromLayout(layout)
         : [{ name: 'layer0', kind: 'weight' as ParameterKind, start: 0, end: length }];
@@ -159,7 +162,7 @@ function segmentsFromLayout(layout: ParameterLayout): RawSegment[] {
   });
 }
 
-function segmentsFromBoundaries(length: number, boundaries: readonly number[], layout: ParameterLayout | null): RawSegment[] {
+function segmentsFromBoundaries(length: number, boundaries: readonly number[], layout: ParameterLayout | null, kindsMatter: boolean): RawSegment[] {
   const last = boundaries[boundaries.length - 1];
   if (last !== undefined && last > length) {
     throw new OptimizerInputError(
@@ -170,21 +173,38 @@ function segmentsFromBoundaries(length: number, boundaries: readonly number[], l
   const ends = last === length ? [...boundaries] : [...boundaries, length];
   let start = 0;
   return ends.map((end, index) => {
-    const segment = { name: `layer${index}`, kind: kindWithin(layout, start, end), start, end };
+    const segment = { name: `layer${index}`, kind: kindWithin(layout, start, end, index, kindsMatter), start, end };
     start = end;
     return segment;
   });
 }
 
-/** 'bias' or 'norm' when every layout tensor in [start, end) has that one kind; else 'weight'. */
-function kindWithin(layout: ParameterLayout | null, start: number, end: number): ParameterKind {
+/**
+ * The one kind of the layout tensors in [start, end) ('weight' without a
+ * layout). Mixed kinds: 'weight' when kinds do not matter, else an error
+ * that names the tensors and where the boundaries should go.
+ */
+function kindWithin(layout: ParameterLayout | null, start: number, end: number, index: number, kindsMatter: boolean): ParameterKind {
   if (layout === null || end <= start) return 'weight';
   const kinds = new Set<ParameterKind>();
+  const inside: string[] = [];
+  const ends: number[] = [];
   let offset = 0;
   for (const t of layout) {
     const tEnd = offset + t.size;
-    if (tEnd > start && offset < end && t.size > 0) kinds.add(t.kind);
+    if (tEnd > start && offset < end && t.size > 0) {
+      kinds.add(t.kind);
+      inside.push(`${t.name} (${t.kind}, elements ${offset}..${tEnd - 1})`);
+      if (tEnd < end) ends.push(tEnd);
+    }
     offset = tEnd;
   }
-  return kinds.size === 1 ? [...kinds][0] : 'weight';
+  if (kinds.size === 1) return [...kinds][0];
+  if (!kindsMatter) return 'weight';
+  throw new OptimizerInputError(
+    'invalid-layout',
+    `layerBoundaries make layer ${index} (elements ${start}..${end - 1}) of tensors of different kinds: ${inside.join(', ')}; ` +
+      `with excludeBiasFromLARS its bias/norm elements would get the trust ratio and weight decay. ` +
+      `Put boundaries at the tensor ends (${ends.join(', ')}), drop layerBoundaries to use one layer per tensor, or set excludeBiasFromLARS: false`,
+  );
 }

@@ -66,6 +66,12 @@ export interface OptimizerBackend {
   readonly placesVectors?: boolean;
   /** Optional: frees a vector from {@link OptimizerBackend.allocateVector}; it must not be used afterwards. */
   releaseVector?(vector: Vector): void;
+  /**
+   * Optional: what went wrong and was recovered since the last call (e.g. a
+   * worker thread lost), as messages for the optimizer's warning sink; each
+   * message is returned once.
+   */
+  takeWarnings?(): string[];
   /** Frees whatever the backend holds (compiled kernels, device memory). */
   dispose(): void;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { flag, integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from './fieldRules.js';
+import { givenFields } from './givenFields.js';
+import { OptionsValidationError } from './OptionsValidationError.js';
 import { parseOptions } from './parseOptions.js';
 
 /**
@@ -110,7 +112,7 @@ export interface OptionsClass<O, I> {
 }
 
 export interface OptimizationAlgorithmOptions extends Readonly<OptimizationAlgorithmOptionsValues> {
-  /** A copy of these options with `changes` applied, validated again. */
+  /** A copy of these options with `changes` applied, validated again; a field set to `undefined` keeps its value. */
   with(changes: OptimizationAlgorithmOptionsInput): OptimizationAlgorithmOptions;
   /** The options as a plain JSON-safe object; `new Class(json)` or `Class.fromJSON(json)` rebuilds them. */
   toJSON(): OptimizationAlgorithmOptionsValues;
@@ -148,9 +150,27 @@ export class OptimizationAlgorithmOptions {
     Object.freeze(this);
   }
 
-  /** Rebuilds options from `toJSON()` output or its JSON text. */
+  /**
+   * Rebuilds options from `toJSON()` output or its JSON text.
+   *
+   * @throws {@link OptionsValidationError} when the text is not JSON, when it
+   * (or `json`) is not an object (`null`, a number, an array), or when a field is invalid.
+   */
   static fromJSON<O, I>(this: OptionsClass<O, I>, json: string | I): O {
-    return new this(typeof json === 'string' ? (JSON.parse(json) as I) : json);
+    const name = (this as unknown as { name: string }).name;
+    let value: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        value = JSON.parse(json);
+      } catch (error) {
+        throw new OptionsValidationError(name, [{ path: '', message: `fromJSON needs JSON text or an object; the text is not valid JSON (${(error as Error).message})` }], []);
+      }
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+      throw new OptionsValidationError(name, [{ path: '', message: `fromJSON needs an object of options, got ${got}` }], []);
+    }
+    return new this(value as I);
   }
 
   /** A JSON Schema (draft 2020-12) of the accepted input, for config files and editors. */
@@ -160,7 +180,8 @@ export class OptimizationAlgorithmOptions {
 
   with(changes: OptimizationAlgorithmOptionsInput): OptimizationAlgorithmOptions {
     const cls = this.constructor as new (input: unknown) => OptimizationAlgorithmOptions;
-    return new cls({ ...this.toJSON(), ...changes });
+    // A field set to undefined in `changes` is not given: it keeps its value here.
+    return new cls({ ...this.toJSON(), ...(givenFields(changes ?? {}) as object) });
   }
 
   toJSON(): OptimizationAlgorithmOptionsValues {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { OptionsValidationError, type OptionsProblem } from './OptionsValidationError.js';
 import { closestName } from '../util/closestName.js';
+import { givenFields } from './givenFields.js';
 
 /**
  * Validates `input` against `schema`, fills the defaults, and returns the
- * parsed values. On failure it throws one {@link OptionsValidationError} that
+ * parsed values. Only the fields given count (see {@link givenFields}):
+ * inherited properties are not read and `undefined` means "not given". On failure it throws one {@link OptionsValidationError} that
  * lists every problem, each naming its field and rule.
  *
  * @param schema - the zod schema of an options level.
@@ -14,7 +16,7 @@ import { closestName } from '../util/closestName.js';
  * @category Options
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, optionsClass: string): z.output<S> {
-  const result = schema.safeParse(input ?? {});
+  const result = schema.safeParse(givenFields(input ?? {}));
   if (result.success) return result.data;
   const knownKeys = schemaKeys(schema);
   const problems: OptionsProblem[] = [];

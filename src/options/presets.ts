@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { flag, integerAtLeast, nonNegativeNumber, percentile, positiveNumber, stateBits, unitIntervalClosed, unitIntervalOpenAbove } from './fieldRules.js';
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from './LARSOptimizerOptions.js';
 import { BITSANDBYTES_RULE, BOLTS_RULE, TIMM_RULE } from './LARSRule.js';
+import { givenFields } from './givenFields.js';
 import { parseOptions } from './parseOptions.js';
 
 /**
@@ -103,7 +104,7 @@ export function timm(kwargs: TimmKwargs = {}, overrides: LARSOptimizerOptionsInp
     trustCoefficient: k.trust_coeff,
     epsilon: k.eps,
     rule: { ...TIMM_RULE, adaptWhen: k.always_adapt ? 'always' : TIMM_RULE.adaptWhen, trustClip: k.trust_clip },
-    ...overrides,
+    ...given(overrides),
   });
 }
 
@@ -120,7 +121,7 @@ export function bolts(kwargs: BoltsKwargs, overrides: LARSOptimizerOptionsInput 
     trustCoefficient: k.trust_coefficient,
     epsilon: k.eps,
     rule: BOLTS_RULE,
-    ...overrides,
+    ...given(overrides),
   });
 }
 
@@ -137,8 +138,13 @@ export function bitsandbytes(kwargs: BitsandbytesKwargs = {}, overrides: LARSOpt
     ...common(k),
     maxUnorm: k.max_unorm,
     rule: BITSANDBYTES_RULE,
-    ...overrides,
+    ...given(overrides),
   });
+}
+
+/** The overrides a user really gave: a field set to `undefined` keeps the preset's value. */
+function given(overrides: LARSOptimizerOptionsInput | undefined): LARSOptimizerOptionsInput {
+  return givenFields(overrides ?? {}) as LARSOptimizerOptionsInput;
 }
 
 function common(k: { lr: number; momentum: number; dampening: number; weight_decay: number; nesterov: boolean }) {
@@ -217,6 +223,6 @@ export function bitsandbytesLars(kwargs: BitsandbytesLarsKwargs, overrides: LARS
     min8bitSize: a.min_8bit_size ?? k.min_8bit_size,
     percentileClipping: a.percentile_clipping ?? k.percentile_clipping,
     maxUnorm: a.max_unorm ?? k.max_unorm,
-    ...overrides,
+    ...given(overrides),
   });
 }

@@ -111,8 +111,8 @@ describe('LARSOptimizer', () => {
       W0.slice(0, 4).forEach((x, i) => expect(w.data[i]).to.be.closeTo(x - 0.5 * (G0[i] + 0.1 * x), 1e-15));
     });
 
-    it('layerBoundaries override the layout', () => {
-      const o = { initialLearningRate: 1, momentum: 0, weightDecay: 0 };
+    it('layerBoundaries override the layout (mixing kinds in a layer only with excludeBiasFromLARS off)', () => {
+      const o = { initialLearningRate: 1, momentum: 0, weightDecay: 0, excludeBiasFromLARS: false };
       const one = run(lars({ ...o, layerBoundaries: [6] }), W0, () => G0, 1);
       const ratio = (0.001 * norm(W0)) / (norm(G0) + 1e-8);
       W0.forEach((x, i) => expect(one.data[i]).to.be.closeTo(x - ratio * G0[i], 1e-15));

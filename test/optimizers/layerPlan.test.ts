@@ -45,15 +45,16 @@ describe('buildLayerPlan', () => {
   });
 
   it('prefers boundaries over the layout and takes a kind when a boundary layer holds one kind', () => {
-    const plan = buildLayerPlan(14, { ...base, layerBoundaries: [6, 10] }, layout);
+    // A layer of mixed kinds (b1 bias + ln norm) is allowed only where kinds change nothing.
+    const plan = buildLayerPlan(14, { ...base, excludeBiasFromLARS: false, layerBoundaries: [6, 10] }, layout);
     expect(plan.segments.map((s) => [s.start, s.end, s.kind])).to.deep.equal([
       [0, 6, 'weight'],
       [6, 10, 'weight'],
       [10, 14, 'weight'],
     ]);
-    const biasOnly = buildLayerPlan(14, { ...base, layerBoundaries: [6, 8] }, layout);
-    expect(biasOnly.segments[1].kind).to.equal('bias');
-    expect(biasOnly.segments[1].adapt).to.equal(false);
+    const biasOnly = buildLayerPlan(14, { ...base, layerBoundaries: [3, 6, 8, 10] }, layout);
+    expect(biasOnly.segments.map((s) => s.kind)).to.deep.equal(['weight', 'weight', 'bias', 'norm', 'weight']);
+    expect(biasOnly.segments[2].adapt).to.equal(false);
   });
 
   it('skips listed layers: ratio 1 but weight decay kept', () => {

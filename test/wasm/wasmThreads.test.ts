@@ -8,6 +8,7 @@ import { type BackendState } from '../../src/core/OptimizerBackend.js';
 import { fillRandom, uniform } from '../support/random.js';
 import { okRuns, replayRun } from '../support/replay.js';
 import { backendOf } from '../support/optimizerInternals.js';
+import { PartialStepError } from '../../src/core/PartialStepError.js';
 
 const CHUNK = 4096;
 
@@ -267,8 +268,8 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     });
   }
 
-  it('throws when a worker stops making progress inside a step (stallMs), and stops using it', async () => {
-    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300 })!;
+  it('with commitWholeChunks false, throws a PartialStepError when a worker stalls inside the update (stallMs), and stops using it', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300, commitWholeChunks: false })!;
     const pool = b.threads!;
     await pool.ready();
     const w = filled(b, n, 'float32', 9, 1);
@@ -283,6 +284,7 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
       }
     }
     expect(String(error)).to.match(/stalled for 300 ms/);
+    expect(error).to.be.instanceOf(PartialStepError);
     expect(pool.workers).to.equal(0);
     const jobs = pool.workerJobs();
     b.layerNorms(plan, w, g);

@@ -3,9 +3,11 @@ import { Vector } from '../../numeric/Vector.js';
 import { isPlainMomentum, type LayerCoefficients } from '../../core/LayerCoefficients.js';
 import type { LayerPlan, LayerSegment } from '../../core/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../../core/OptimizerBackend.js';
+import { PartialStepError } from '../../core/PartialStepError.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
 import { WasmCodeBook } from './WasmCodeBook.js';
 import { WasmHeap } from './WasmHeap.js';
+import { recycleHeap, takeRecycledHeap } from './heapRecycler.js';
 import { WasmQuantizedState } from './WasmQuantizedState.js';
 import { WasmState } from './WasmState.js';
 import { WasmThreadPool, type WasmThreadOptions } from './WasmThreadPool.js';
@@ -64,6 +66,7 @@ export class WasmBackend implements OptimizerBackend {
   private book: WasmCodeBook | null = null;
   // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
   private pool: WasmThreadPool | null = null;
+  private disposed = false;
 
   private constructor(heap: WasmHeap, kernels: KernelExports) {
     this.heap = heap;
@@ -74,6 +77,7 @@ export class WasmBackend implements OptimizerBackend {
    * A WebAssembly backend, or null when this runtime lacks WebAssembly SIMD.
    * It uses a shared memory when `SharedArrayBuffer` exists (so
    * {@link WasmBackend.allocateVector} can hand out views), else an ordinary one.
+   * A shared memory that a disposed backend left empty is reused (see {@link WasmBackend.dispose}).
    *
    * @param shared - force an ordinary memory with `false`. Default: shared when possible.
    */
@@ -82,7 +86,7 @@ export class WasmBackend implements OptimizerBackend {
       const module = kernelModule(kind);
       if (module === null) continue;
       try {
-        const heap = new WasmHeap(kind);
+        const heap = (kind ? takeRecycledHeap() : null) ?? new WasmHeap(kind);
         return new WasmBackend(heap, instantiateKernels(module, heap.memory));
       } catch {
         // e.g. no address space for a shared memory: try the next kind.
@@ -148,6 +152,11 @@ export class WasmBackend implements OptimizerBackend {
     return new Vector<T>(data);
   }
 
+  /** Lost worker threads since the last call (the steps they were in completed on the calling thread). */
+  takeWarnings(): string[] {
+    return this.pool?.takeWarnings() ?? [];
+  }
+
   /** Gives the memory of a vector from {@link WasmBackend.allocateVector} back; the vector must not be used afterwards. */
   releaseVector(vector: Vector): void {
     const bytes = this.owned.get(vector.data);
@@ -211,29 +220,51 @@ export class WasmBackend implements OptimizerBackend {
     const own = this.ownState(state);
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
-    for (const s of plan.segments) {
-      const l = s.index;
-      const o = s.start * size;
-      const n = s.end - s.start;
-      const b = this.layerBuffer(own, s, size);
-      if (b.bits === 0) {
-        (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
-      } else if (b.bits === 32 && isPlainMomentum(c, l)) {
-        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
-          c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
-      } else if (b.bits === 32) {
-        (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
-          c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
-      } else {
-        const book = this.book!;
-        (f32 ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
-          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+    let written = 0;
+    try {
+      for (const s of plan.segments) {
+        this.updateLayer(s, c, f32, size, own, w, g);
+        written++;
       }
+    } catch (error) {
+      // Only the staging copy was written: an ordinary failure that another backend may retry.
+      if (own === null && this.heap.addressOf(params.data) === null) throw error;
+      throw new PartialStepError(`the WebAssembly update failed at layer ${written} (${(error as Error).message})`, { cause: error });
     }
     if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, w, params.length));
   }
 
+  /** The fused update of layer `s`, at byte addresses `w`, `g` (and its momentum in `own`). */
+  private updateLayer(s: LayerSegment, c: LayerCoefficients, f32: boolean, size: number, own: WasmState | WasmQuantizedState | null, w: number, g: number): void {
+    const l = s.index;
+    const o = s.start * size;
+    const n = s.end - s.start;
+    const b = this.layerBuffer(own, s, size);
+    if (b.bits === 0) {
+      (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
+    } else if (b.bits === 32 && isPlainMomentum(c, l)) {
+      (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+        c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
+    } else if (b.bits === 32) {
+      (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+        c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+    } else {
+      const book = this.book!;
+      (f32 ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
+        c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+    }
+  }
+
+  /**
+   * Frees everything at once: stops the worker threads, gives the staging
+   * blocks and code book back, and, when nothing else lives in the memory
+   * (no vector from {@link WasmBackend.allocateVector}, no state), keeps the
+   * emptied memory for the next backend, since V8 would not collect a shared
+   * memory soon. Vectors from `allocateVector` stay valid and keep their memory.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.pool?.dispose();
     for (let i = 0; i < 2; i++) {
       const s = this.staging[i];
@@ -242,6 +273,7 @@ export class WasmBackend implements OptimizerBackend {
     }
     this.book?.release();
     this.book = null;
+    if (this.heap.liveBlocks === 0) recycleHeap(this.heap);
   }
 
   /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy. */

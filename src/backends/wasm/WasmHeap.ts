@@ -31,6 +31,9 @@ export class WasmHeap {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private free: { start: number; end: number }[] = [];
   private top = SCRATCH_BYTES;
+  /** Blocks never to be handed out again (see {@link WasmHeap.retire}), sorted by address. */
+  private retired: { start: number; end: number }[] = [];
+  private live = 0;
 
   /** @param shared - use a shared memory (needs `SharedArrayBuffer`). */
   constructor(shared: boolean) {
@@ -67,11 +70,13 @@ export class WasmHeap {
       this.top = needed;
     }
     new Uint8Array(this.memory.buffer, address, size).fill(0);
+    this.live++;
     return address;
   }
 
   /** Returns a block from {@link WasmHeap.allocate} to the heap. */
   release(address: number, bytes: number): void {
+    this.live--;
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     this.free.push({ start: address, end: address + size });
     this.free.sort((a, b) => a.start - b.start);
@@ -87,6 +92,39 @@ export class WasmHeap {
       merged.pop();
     }
     this.free = merged;
+  }
+
+  /**
+   * Takes a block from {@link WasmHeap.allocate} out of use for the heap's
+   * life, also across {@link WasmHeap.reset}: for memory that threads which
+   * may not have exited yet still read (a worker pool's control block).
+   */
+  retire(address: number, bytes: number): void {
+    this.live--;
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    this.retired.push({ start: address, end: address + size });
+    this.retired.sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * Forgets every block but the retired ones, for a new owner of the memory
+   * (blocks are zeroed as they are handed out again). Only when nothing
+   * reads or writes the old blocks any more: no vector, state or thread.
+   */
+  reset(): void {
+    this.free = [];
+    let at = SCRATCH_BYTES;
+    for (const r of this.retired) {
+      if (r.start > at) this.free.push({ start: at, end: r.start });
+      at = r.end;
+    }
+    this.top = at;
+    this.live = 0;
+  }
+
+  /** Blocks handed out and neither released nor retired: 0 when nothing lives in the memory any more. */
+  get liveBlocks(): number {
+    return this.live;
   }
 
   /** A typed-array view of `length` elements at `address`, over the memory as it is now. */

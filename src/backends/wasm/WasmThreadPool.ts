@@ -1,11 +1,12 @@
 import type { NumericType } from '../../numeric/NumericType.js';
 import type { LayerCoefficients } from '../../core/LayerCoefficients.js';
 import type { LayerPlan } from '../../core/LayerPlan.js';
+import { PartialStepError } from '../../core/PartialStepError.js';
 import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
 import { findThreadHost } from './findThreadHost.js';
 import { waitOnWord, type KernelWorker, type ThreadHost } from './threadHost.js';
-import { claimChunks, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
+import { CHUNK, claimChunks, copyChunkIn, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
 
 /**
  * How {@link WasmBackend.createThreaded} splits a step across threads.
@@ -24,8 +25,22 @@ export interface WasmThreadOptions {
   readonly chunkElements?: number;
   /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (about 70 µs on the 2-core test machine: enough to catch the next pass of the same step). */
   readonly spin?: number;
-  /** A worker that makes no progress inside a job for this long is declared stalled (the step throws). Default 30000 ms. */
+  /**
+   * A worker that makes no progress inside a job for this long is declared
+   * stalled and stops being used; the calling thread runs what it left (see
+   * {@link WasmThreadOptions.commitWholeChunks} for the update pass). Default 30000 ms.
+   */
   readonly stallMs?: number;
+  /**
+   * Whether workers compute each chunk of the update pass in their own
+   * scratch (one chunk of parameters and momentum, 2 × 8 × chunkElements
+   * bytes per worker) and copy it in whole, so that a stalled or failed
+   * worker never leaves a chunk half updated and the step completes exactly.
+   * `false` updates in place (no scratch copy; see `npm run bench` for the
+   * difference), and a stalled worker then makes the step throw a
+   * {@link PartialStepError}. Default true.
+   */
+  readonly commitWholeChunks?: boolean;
   /**
    * For tests: the calling thread waits (up to 1 s) for every worker to enter
    * each pass before it claims chunks itself, so that workers take part even
@@ -43,6 +58,8 @@ interface PlanTables {
   readonly pieceLayer: Int32Array;
   readonly blocks: { address: number; bytes: number }[];
   readonly pieces: number;
+  /** Byte address of the chunk commit words (see {@link CHUNK}). */
+  readonly owners: number;
   readonly chunks: number;
   readonly coeffs: number;
   readonly results: number;
@@ -66,15 +83,19 @@ interface PlanTables {
  * most 2n·2⁻⁵³ relative. Whole optimizer steps therefore differ from one
  * thread only through trust ratios computed from such norms (last bits).
  *
- * Failures: a worker that throws (a bug, a trap) records how far it got in its
- * chunk, piece by piece (a kernel call on a piece is all-or-nothing unless it
- * traps, and its addresses lie inside the memory, so it does not), and the
- * calling thread finishes the chunk: the step completes, exactly, and later
- * steps run on the calling thread. A worker that dies between jobs (or never
- * starts) never enters the next job, which the calling thread then runs alone.
- * Not recoverable: a worker killed from outside while inside a job; after
- * {@link WasmThreadOptions.stallMs} without progress the step throws, and the
- * parameters may be partly updated.
+ * Failures: every chunk is marked done by the thread that finished it, and
+ * the calling thread runs again every chunk left unfinished by a worker that
+ * throws (a bug, a trap) or stalls (no progress for
+ * {@link WasmThreadOptions.stallMs}). The norm passes only read, and in the
+ * update pass workers update each chunk in their own scratch and commit it
+ * whole ({@link WasmThreadOptions.commitWholeChunks}), so such a failure
+ * costs time, never correctness: the step completes exactly. A failed or
+ * stalled worker is not used again. A worker that dies between jobs (or
+ * never starts) never enters the next job, which the calling thread then
+ * runs alone. With `commitWholeChunks: false` (in-place update) a failed
+ * worker's chunk is finished piece by piece (a kernel call on a piece is
+ * all-or-nothing unless it traps), and a stall inside the update throws a
+ * {@link PartialStepError}, which backend fallback does not retry.
  *
  * @category Backends
  */
@@ -93,7 +114,12 @@ export class WasmThreadPool {
   private readonly exits: Promise<void>[];
   private readonly stallMs: number;
   private readonly awaitWorkers: boolean;
+  private readonly commitWholeChunks: boolean;
+  private readonly scratchBytes: number;
+  /** Byte address of the workers' scratch block (2 × scratchBytes each). */
+  private readonly scratch: number;
   private tables: PlanTables | null = null;
+  private warnings: string[] = [];
   private seq = 0;
   private disposed = false;
 
@@ -105,8 +131,11 @@ export class WasmThreadPool {
     this.stallMs = o.stallMs ?? 30000;
     this.awaitWorkers = o.awaitWorkers ?? false;
     this.canBlock = host.canBlock;
+    this.commitWholeChunks = o.commitWholeChunks ?? true;
+    this.scratchBytes = this.commitWholeChunks ? 8 * this.chunkElements : 0;
     this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
     this.control = heap.allocate(this.controlBytes);
+    this.scratch = heap.allocate(2 * this.scratchBytes * workers);
     const i32 = viewsOf(heap.memory).i32;
     this.workerList = [];
     this.alive = [];
@@ -116,6 +145,8 @@ export class WasmThreadPool {
       i32[s + S.state] = word(0, PHASE.closed);
       i32[s + S.current] = -1;
       i32[s + S.failAt] = -1;
+      i32[s + S.scratch] = this.scratch + 2 * this.scratchBytes * i;
+      i32[s + S.scratchBytes] = this.scratchBytes;
       const input = { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 };
       this.exits.push(
         new Promise((resolve) => {
@@ -164,6 +195,13 @@ export class WasmThreadPool {
   /** Resolves once every worker thread has exited (after {@link WasmThreadPool.dispose}, or a failure). */
   async exited(): Promise<void> {
     await Promise.all(this.exits);
+  }
+
+  /** What failed and was recovered since the last call (a worker lost, and what the calling thread redid); each message once. */
+  takeWarnings(): string[] {
+    const out = this.warnings;
+    this.warnings = [];
+    return out;
   }
 
   /** Jobs entered by all workers so far: proof that they did work. */
@@ -224,7 +262,12 @@ export class WasmThreadPool {
     this.run(b === 0 ? OP.updateNoBuf : OP.update, plan, dtype, w, g, b, c);
   }
 
-  /** Stops and terminates the workers and frees the control block and tables. The pool takes no more work. */
+  /**
+   * Stops and terminates the workers and frees the tables and scratch, at
+   * once. The control block is retired instead (never handed out again by
+   * the heap), so a worker that has not exited yet keeps reading "stop"
+   * there even if the heap is reused. The pool takes no more work.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -237,7 +280,8 @@ export class WasmThreadPool {
       this.alive[i] = false;
     });
     this.releaseTables();
-    this.heap.release(this.control, this.controlBytes);
+    this.heap.release(this.scratch, 2 * this.scratchBytes * this.workerList.length);
+    this.heap.retire(this.control, this.controlBytes);
   }
 
   /** Posts one pass, does its share, settles with every worker that entered it. */
@@ -257,6 +301,12 @@ export class WasmThreadPool {
     i32[h + H.chunkCount] = t.chunkCount;
     i32[h + H.coeffs] = t.coeffs;
     i32[h + H.results] = t.results;
+    const update = op === OP.update || op === OP.updateNoBuf;
+    // Whether the chunks a failed or stalled worker left can be run again: always, but for an in-place update.
+    const redo = !update || this.commitWholeChunks;
+    i32[h + H.scratch] = update && this.commitWholeChunks ? 1 : 0;
+    i32[h + H.owners] = t.owners;
+    i32.fill(CHUNK.pending, t.owners >>> 2, (t.owners >>> 2) + t.chunkCount);
     if (c !== null) {
       const f = v.f64;
       const base = t.coeffs >>> 3;
@@ -282,31 +332,93 @@ export class WasmThreadPool {
         while (Atomics.load(i32, s + S.state) === open && Date.now() < until) waitOnWord(this.canBlock, i32, s + S.state, open, 10);
       }
     }
-    claimChunks(this.k, v, this.control);
-    for (const i of posted) this.settle(i, v);
+    try {
+      claimChunks(this.k, v, this.control);
+    } catch (error) {
+      for (const i of posted) {
+        try {
+          this.settle(i, v, redo);
+        } catch {
+          // The calling thread's failure is the one to report.
+        }
+      }
+      if (update) throw new PartialStepError(`the WebAssembly update pass failed on the calling thread (${(error as Error).message})`, { cause: error });
+      throw error;
+    }
+    const lost: string[] = [];
+    for (const i of posted) {
+      const why = this.settle(i, v, redo);
+      if (why !== null) lost.push(`worker thread ${i} ${why}`);
+    }
+    if (redo) {
+      const redone = this.finishChunks(v, t);
+      if (lost.length > 0) {
+        const pass = update ? 'update' : op === OP.norms ? 'norm' : 'update-norm';
+        this.warnings.push(`${lost.join(', ')} inside the ${pass} pass; the calling thread completed the ${redone} chunk(s) left, exactly, and runs later steps without it`);
+      }
+    }
     return t;
   }
 
-  /** Closes the job for worker `i` if it never entered, else waits for it; finishes its chunk if it failed. */
-  private settle(i: number, v: ReturnType<typeof viewsOf>): void {
+  /**
+   * After a pass whose chunks can be redone: runs each chunk no thread
+   * finished (in place, after taking it so that no late worker can commit
+   * it), and copies in each chunk whose commit a worker began but may not
+   * have finished (from its scratch).
+   */
+  private finishChunks(v: ReturnType<typeof viewsOf>, t: PlanTables): number {
+    let redone = 0;
+    const i32 = v.i32;
+    const owners = t.owners >>> 2;
+    const table = t.chunks >>> 2;
+    for (let c = 0; c < t.chunkCount; c++) {
+      let owner = Atomics.load(i32, owners + c);
+      if (owner === CHUNK.pending) {
+        owner = Atomics.compareExchange(i32, owners + c, CHUNK.pending, CHUNK.main);
+        if (owner === CHUNK.pending) {
+          runPieces(this.k, v, this.control, i32[table + c], i32[table + c + 1]);
+          Atomics.store(i32, owners + c, CHUNK.done);
+          redone++;
+          continue;
+        }
+      }
+      if (owner > 0) {
+        copyChunkIn(v, this.control, c, owner - 1);
+        redone++;
+      }
+    }
+    return redone;
+  }
+
+  /**
+   * Closes the job for worker `i` if it never entered, else waits for it.
+   * With `redo`, a failed or stalled worker is dropped and
+   * {@link finishChunks} runs what it left; else (an in-place update) a
+   * failed worker's chunk is finished here piece by piece and a stall
+   * throws a {@link PartialStepError}.
+   *
+   * @returns why the worker was dropped (`'failed'`, `'stalled …'`), or null.
+   */
+  private settle(i: number, v: ReturnType<typeof viewsOf>, redo: boolean): string | null {
     const i32 = v.i32;
     const s = this.slotBase(i);
     const open = word(this.seq, PHASE.open);
-    if (Atomics.compareExchange(i32, s + S.state, open, word(this.seq, PHASE.closed)) === open) return;
+    if (Atomics.compareExchange(i32, s + S.state, open, word(this.seq, PHASE.closed)) === open) return null;
     let progress = Atomics.load(i32, s + S.pieces);
     let since = Date.now();
     for (;;) {
       const x = Atomics.load(i32, s + S.state);
-      if (x === word(this.seq, PHASE.done)) return;
+      if (x === word(this.seq, PHASE.done)) return null;
       if (x === word(this.seq, PHASE.failed)) {
         this.alive[i] = false;
+        if (redo) return 'failed';
         const chunk = Atomics.load(i32, s + S.current);
         const h = this.control >>> 2;
         if (chunk >= 0 && chunk < i32[h + H.chunkCount]) {
           const table = i32[h + H.chunks] >>> 2;
           runPieces(this.k, v, this.control, i32[table + chunk] + Atomics.load(i32, s + S.currentDone), i32[table + chunk + 1]);
         }
-        return;
+        return 'failed';
       }
       if (waitOnWord(this.canBlock, i32, s + S.state, x, 200) === 'timed-out') {
         const now = Atomics.load(i32, s + S.pieces);
@@ -316,7 +428,8 @@ export class WasmThreadPool {
         } else if (Date.now() - since > this.stallMs) {
           this.alive[i] = false;
           void this.workerList[i].terminate();
-          throw new Error(`WebAssembly worker thread ${i} stalled for ${this.stallMs} ms inside a step; the parameters may be partly updated`);
+          if (redo) return `stalled for ${this.stallMs} ms`;
+          throw new PartialStepError(`WebAssembly worker thread ${i} stalled for ${this.stallMs} ms inside a step`);
         }
       }
     }
@@ -345,7 +458,7 @@ export class WasmThreadPool {
     }
     const pieceCount = pieces.length / 3;
     firstPiece.push(pieceCount);
-    const blocks = [pieces.length * 4, firstPiece.length * 4, segs.length * 7 * 8, pieceCount * 16].map((bytes) => ({
+    const blocks = [pieces.length * 4, firstPiece.length * 4, segs.length * 7 * 8, pieceCount * 16, chunkCount * 4].map((bytes) => ({
       address: this.heap.allocate(bytes),
       bytes,
     }));
@@ -364,6 +477,7 @@ export class WasmThreadPool {
       chunks: blocks[1].address,
       coeffs: blocks[2].address,
       results: blocks[3].address,
+      owners: blocks[4].address,
     };
     return this.tables;
   }

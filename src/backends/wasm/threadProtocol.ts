@@ -43,6 +43,31 @@ export const H = {
   results: 10,
   /** Set to 1 to make every worker leave its loop. */
   stop: 11,
+  /** 1 when workers compute update chunks in their scratch and commit each whole (see {@link CHUNK}); 0: in place. */
+  scratch: 12,
+  /** Byte address of the chunk commit words: Int32, one per chunk (see {@link CHUNK}). */
+  owners: 13,
+} as const;
+
+/**
+ * Commit words, one per chunk: whoever finishes a chunk marks it done, so the
+ * main thread can redo the chunks a failed or stalled worker left (a norm
+ * pass only reads, so running a chunk twice is harmless). In an update pass
+ * in scratch mode a worker
+ * computes a chunk in its own scratch, then claims the commit with a
+ * compare-exchange from `pending` to `1 + slot` and copies the chunk in; the
+ * main thread takes every chunk still `pending` after the workers settled
+ * (compare-exchange to `main`) and runs it in place. So a chunk is written
+ * to the parameters and momentum by exactly one thread, from unchanged
+ * inputs; a commit copy cut short is finished from the worker's scratch.
+ */
+export const CHUNK = {
+  /** Not yet committed by anyone. */
+  pending: 0,
+  /** Committed and copied in (or run in place by its owner). */
+  done: -1,
+  /** Taken by the main thread: a worker must not commit it. */
+  main: -2,
 } as const;
 
 /**
@@ -82,6 +107,10 @@ export const S = {
   pieces: 7,
   /** Test hook: with 1, the worker sleeps (about a minute) instead of throwing at {@link S.failAt}. */
   hang: 8,
+  /** Byte address of the worker's scratch: {@link S.scratchBytes} for parameters, then as many for momentum. */
+  scratch: 9,
+  /** Bytes of each half of the scratch (one chunk of float64). */
+  scratchBytes: 10,
 } as const;
 
 /**
@@ -162,16 +191,24 @@ export function viewsOf(memory: WebAssembly.Memory): MemoryViews {
  *
  * @category Backends
  */
-export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: number, to: number, after?: (piece: number) => void): void {
+export function runPieces(
+  k: KernelExports,
+  v: MemoryViews,
+  ctl: number,
+  from: number,
+  to: number,
+  after?: (piece: number) => void,
+  bases?: { readonly w: number; readonly b: number },
+): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const f64 = v.f64;
   const op = i32[h + H.op];
   const wide = i32[h + H.f64] === 1;
   const size = wide ? 8 : 4;
-  const w = i32[h + H.w];
+  const w = bases?.w ?? i32[h + H.w];
   const g = i32[h + H.g];
-  const b = i32[h + H.b];
+  const b = i32[h + H.b] === 0 ? 0 : (bases?.b ?? i32[h + H.b]);
   const pieces = i32[h + H.pieces] >>> 2;
   const coeffs = i32[h + H.coeffs] >>> 3;
   const results = i32[h + H.results] >>> 0;
@@ -206,8 +243,11 @@ export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: n
 }
 
 /**
- * Claims chunks of the current job until none is left and runs each.
- * `begin(c)` runs after a claim, before the chunk's first piece.
+ * Claims chunks of the current job until none is left, runs each and marks
+ * it done in its commit word. `begin(c)` runs after a claim, before the
+ * chunk's first piece. In scratch mode ({@link H.scratch}) a worker (`slot`
+ * ≥ 0) runs each chunk in its scratch and commits it (see {@link CHUNK});
+ * the main thread (`slot` −1) always runs its chunks in place.
  *
  * @returns the number of chunks this thread ran.
  *
@@ -219,17 +259,76 @@ export function claimChunks(
   ctl: number,
   begin?: (chunk: number) => void,
   after?: (piece: number) => void,
+  slot = -1,
 ): number {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const count = i32[h + H.chunkCount];
   const table = i32[h + H.chunks] >>> 2;
+  const scratch = i32[h + H.scratch] === 1;
+  const owners = i32[h + H.owners] >>> 2;
   let ran = 0;
   for (;;) {
     const c = Atomics.add(i32, h + H.next, 1);
     if (c >= count) return ran;
     begin?.(c);
-    runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
+    if (scratch && slot >= 0) runChunkInScratch(k, v, ctl, c, slot, after);
+    else {
+      runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
+      Atomics.store(i32, owners + c, CHUNK.done);
+    }
     ran++;
   }
+}
+
+/** The element range [lo, hi) of chunk `c`: from its first piece's start to its last piece's end. */
+export function chunkRange(v: MemoryViews, ctl: number, c: number): { lo: number; hi: number } {
+  const h = ctl >>> 2;
+  const i32 = v.i32;
+  const table = i32[h + H.chunks] >>> 2;
+  const pieces = i32[h + H.pieces] >>> 2;
+  return { lo: i32[pieces + 3 * i32[table + c] + 1], hi: i32[pieces + 3 * (i32[table + c + 1] - 1) + 2] };
+}
+
+/**
+ * Copies chunk `c` of the parameters (and momentum) from worker `slot`'s
+ * scratch into place. Idempotent: the scratch holds the chunk's final values.
+ */
+export function copyChunkIn(v: MemoryViews, ctl: number, c: number, slot: number): void {
+  const h = ctl >>> 2;
+  const i32 = v.i32;
+  const s = h + HEADER_INTS + SLOT_INTS * slot;
+  const size = i32[h + H.f64] === 1 ? 8 : 4;
+  const { lo, hi } = chunkRange(v, ctl, c);
+  const bytes = new Uint8Array(i32.buffer);
+  const scratch = i32[s + S.scratch];
+  bytes.copyWithin(i32[h + H.w] + lo * size, scratch, scratch + (hi - lo) * size);
+  const b = i32[h + H.b];
+  if (b !== 0) bytes.copyWithin(b + lo * size, scratch + i32[s + S.scratchBytes], scratch + i32[s + S.scratchBytes] + (hi - lo) * size);
+}
+
+/**
+ * A worker's update of chunk `c` in scratch mode: copy the chunk's parameters
+ * (and momentum) into its scratch, update them there, then commit (claim the
+ * chunk's commit word, copy in) unless the main thread took the chunk.
+ */
+function runChunkInScratch(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number, after?: (piece: number) => void): void {
+  const h = ctl >>> 2;
+  const i32 = v.i32;
+  const s = h + HEADER_INTS + SLOT_INTS * slot;
+  const size = i32[h + H.f64] === 1 ? 8 : 4;
+  const table = i32[h + H.chunks] >>> 2;
+  const { lo, hi } = chunkRange(v, ctl, c);
+  const bytes = new Uint8Array(i32.buffer);
+  const sw = i32[s + S.scratch];
+  const sb = sw + i32[s + S.scratchBytes];
+  const w = i32[h + H.w];
+  const b = i32[h + H.b];
+  bytes.copyWithin(sw, w + lo * size, w + hi * size);
+  if (b !== 0) bytes.copyWithin(sb, b + lo * size, b + hi * size);
+  runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after, { w: sw - lo * size, b: sb - lo * size });
+  const owners = i32[h + H.owners] >>> 2;
+  if (Atomics.compareExchange(i32, owners + c, CHUNK.pending, 1 + slot) !== CHUNK.pending) return;
+  copyChunkIn(v, ctl, c, slot);
+  Atomics.store(i32, owners + c, CHUNK.done);
 }

@@ -58,6 +58,7 @@ function loop(): void {
           if (Atomics.load(i32, s + S.hang) === 1) Atomics.wait(i32, s + S.hang, 1, 60000);
           else throw new Error('injected worker failure (test hook)');
         },
+        input.slot,
       );
       Atomics.store(i32, s + S.current, -1);
       Atomics.add(i32, s + S.chunks, ran);
