@@ -39,7 +39,9 @@ export function webThreadHost(): ThreadHost | string {
       const worker = new Worker(workerScript(), { type: 'module', name: `lars-ts kernels ${input.slot}` });
       let exited = false;
       const exit = () => {
-        if (!exited) (exited = true), onExit();
+        if (exited) return;
+        exited = true;
+        onExit();
       };
       worker.addEventListener('error', exit);
       worker.addEventListener('messageerror', exit);
