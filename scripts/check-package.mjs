@@ -19,7 +19,7 @@ try {
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (tarball === undefined) throw new Error('npm pack wrote no tarball');
   const listing = run('tar', ['-tzf', join(work, tarball)], work);
-  for (const needed of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/backends/index.js', 'package/dist/backends/wasm/generated/kernelsWasm.js', 'package/dist/backends/wasm/wasmWorker.js']) {
+  for (const needed of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/backends/index.js', 'package/dist/backends/wasm/generated/kernelsWasm.js', 'package/dist/backends/wasm/wasmWorker.js', 'package/dist/browser/lars-ts.js', 'package/dist/browser/backends.js']) {
     if (!listing.split('\n').includes(needed)) throw new Error(`the tarball lacks ${needed}`);
   }
 

@@ -43,6 +43,7 @@ export * as presets from './options/presets.js';
 
 // Optimizers
 export { OptimizerInputError, type OptimizerInputErrorCode } from './core/OptimizerInputError.js';
+export { PartialStepError } from './core/PartialStepError.js';
 export { GradientBasedOptimizer, type OptimizerSetup, type UpdateRuleSettings } from './optimizers/GradientBasedOptimizer.js';
 export { LARSOptimizer } from './optimizers/LARSOptimizer.js';
 export { MomentumSGDOptimizer, MOMENTUM_SGD_RULE } from './optimizers/MomentumSGDOptimizer.js';

@@ -21,6 +21,8 @@ export { trustDecision, writeLayerCoefficients, updateNormScale, globalClipScale
 export { learningRateAt, type ScheduleSettings } from '../optimizers/learningRateSchedule.js';
 export { PercentileClipper, PERCENTILE_HISTORY } from '../optimizers/PercentileClipper.js';
 
+export { PartialStepError } from '../core/PartialStepError.js';
+
 // The backends and their selection
 export { selectBackend, threadOptions, BackendUnavailableError, type CpuThreads } from './selectBackend.js';
 export { createCpuBackend } from './createCpuBackend.js';

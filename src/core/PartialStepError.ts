@@ -4,6 +4,8 @@
  * nor run again (that would apply part of it twice). Backend fallback never
  * retries such a step. To go on, restore parameters and optimizer state from
  * a checkpoint (`saveState`/`loadState` and the model's saved parameters).
+ *
+ * @category Errors
  */
 export class PartialStepError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
