@@ -1,0 +1,5 @@
+/** Thrown before any change when the data given to `optimize` cannot be trained on. */
+export class TrainingDataError extends Error {
+  /** Always `'TrainingDataError'`. */
+  override readonly name = 'TrainingDataError';
+}
