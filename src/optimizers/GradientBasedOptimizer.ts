@@ -16,6 +16,7 @@ import type { TrainableOptimizer } from '../training/TrainableOptimizer.js';
 import { trainModel } from '../training/trainModel.js';
 import { learningRateAt } from './learningRateSchedule.js';
 import { PercentileClipper } from './PercentileClipper.js';
+import { ScheduleWarnings } from './scheduleWarnings.js';
 import { decodeSavedState, encodeMomentum, encodePercentileHistory } from './savedStateCodec.js';
 import type { SavedOptimizerState } from './SavedOptimizerState.js';
 import { clipUpdateNorms, computeStepCoefficients } from './stepCoefficients.js';
@@ -26,7 +27,7 @@ export interface OptimizerSetup {
   readonly layout?: ParameterLayout | null;
   /** A backend instance to use instead of the one `options.backend` selects. */
   readonly backend?: OptimizerBackend;
-  /** Where warnings go (backend fallbacks). Default `console.warn`. */
+  /** Where warnings go (backend fallbacks, lost worker threads, a schedule that cannot do what the options ask). Default `console.warn`. */
   readonly onWarning?: (message: string) => void;
 }
 
@@ -79,6 +80,7 @@ export abstract class GradientBasedOptimizer<
   private stepCount = 0;
   private clipper: PercentileClipper | null = null;
   private stepsPerEpochOverride: number | null = null;
+  private readonly scheduleWarnings: ScheduleWarnings;
 
   protected constructor(model: FullModel<T, TInput, TOutput> | null, options: O, setup: OptimizerSetup = {}) {
     this.model = model;
@@ -86,6 +88,7 @@ export abstract class GradientBasedOptimizer<
     this.layout = setup.layout ?? null;
     const warn = setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
     this.chain = new BackendChain(setup.backend ?? selectBackend(options.backend, options.cpuThreads), options.cpuThreads, warn);
+    this.scheduleWarnings = new ScheduleWarnings(warn);
   }
 
   /** How the concrete optimizer forms its update. */
@@ -194,6 +197,7 @@ export abstract class GradientBasedOptimizer<
 
     const stepNumber = this.stepCount + 1;
     const o = this.options;
+    this.scheduleWarnings.check(stepNumber, o, this.stepsPerEpoch);
     const clipper = this.clipperFor(settings.percentileClipping, plan.segments.length);
     const { coefficients, clippedGradientSq } = computeStepCoefficients({
       layers: plan.segments,
