@@ -109,7 +109,7 @@ function checkLayout(layout: ParameterLayout, length: number): void {
     total += t.size;
   });
   if (total !== length) {
-    throw new OptimizerInputError('invalid-layout', `layout sizes add up to ${total}, but the parameter vector has ${length} elements`);
+    throw new OptimizerInputError('invalid-layout', `the layout's sizes add up to ${total}, but the vector has ${length} elements`);
   }
 }
 

@@ -31,9 +31,15 @@ export function allocateArray<T extends NumericType>(dtype: T, length: number): 
   throw new TypeError(`unknown numeric type ${String(dtype)}; expected 'float32' or 'float64'`);
 }
 
-/** Bytes per element for `dtype`: 4 for float32, 8 for float64. */
+/**
+ * Bytes per element for `dtype`: 4 for float32, 8 for float64.
+ *
+ * @throws TypeError for any other tag (e.g. `'int8'` from plain JavaScript).
+ */
 export function bytesPerElement(dtype: NumericType): number {
-  return dtype === 'float32' ? 4 : 8;
+  if (dtype === 'float32') return 4;
+  if (dtype === 'float64') return 8;
+  throw new TypeError(`unknown numeric type ${String(dtype)}; expected 'float32' or 'float64'`);
 }
 
 /** A short description of any value, for error messages. */

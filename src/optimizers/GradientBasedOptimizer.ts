@@ -312,7 +312,8 @@ export abstract class GradientBasedOptimizer<
     if (!(parameters instanceof Vector) || !(gradient instanceof Vector)) {
       throw new OptimizerInputError(
         'dtype-mismatch',
-        `parameters and gradient must be Vector instances, got ${describeValue(parameters)} and ${describeValue(gradient)}`,
+        `parameters and gradient must be Vector instances, got ${describeValue(parameters)} and ${describeValue(gradient)}` +
+          (ArrayBuffer.isView(parameters) || ArrayBuffer.isView(gradient) ? '; wrap a typed array without copying it: Vector.of(array)' : ''),
       );
     }
     if (parameters.dtype !== gradient.dtype) {

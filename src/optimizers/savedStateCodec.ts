@@ -44,6 +44,9 @@ export function encodePercentileHistory(history: Float64Array): string {
  */
 export function decodeSavedState(saved: SavedOptimizerState, planFor: (length: number) => LayerPlan): DecodedState {
   const bad = (why: string) => new OptimizerInputError('invalid-state', `cannot load optimizer state: ${why}`);
+  if (typeof saved === 'string') {
+    throw bad('got a string; loadState takes the object saveState() returned: parse JSON text first, loadState(JSON.parse(text))');
+  }
   if (saved === null || typeof saved !== 'object' || saved.format !== 'lars-ts.optimizer-state') {
     throw bad('not a lars-ts optimizer state (format field missing or wrong)');
   }
@@ -55,7 +58,7 @@ export function decodeSavedState(saved: SavedOptimizerState, planFor: (length: n
     try {
       plan = planFor(saved.length);
     } catch (e) {
-      throw bad((e as Error).message);
+      throw bad(`the saved state is for ${saved.length} parameters (its length field), which this optimizer's layout does not fit: ${(e as Error).message}`);
     }
   }
   let snapshot: StateSnapshot | null = null;
