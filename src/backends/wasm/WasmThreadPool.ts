@@ -388,7 +388,7 @@ export class WasmThreadPool {
       for (;;) {
         const owner = Atomics.load(i32, owners + c);
         if (owner === CHUNK.done) break;
-        if (owner >= CHUNK.writing) restoreChunk(v, this.control, c, owner - CHUNK.writing);
+        if (owner >= CHUNK.writing) restoreChunk(this.k, v, this.control, c, owner - CHUNK.writing);
         else if (Atomics.compareExchange(i32, owners + c, owner, CHUNK.main) !== owner) continue;
         // Unchanged since the step began (pending or only claimed), or just restored: run it once, in place.
         Atomics.store(i32, owners + c, CHUNK.main);

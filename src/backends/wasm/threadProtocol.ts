@@ -243,24 +243,23 @@ export function chunkRange(v: MemoryViews, ctl: number, c: number): { lo: number
  * Copies chunk `c` of the parameters (and momentum) from worker `slot`'s
  * backup back into place: the values before the step.
  */
-export function restoreChunk(v: MemoryViews, ctl: number, c: number, slot: number): void {
-  copyChunk(v, ctl, c, slot, false);
+export function restoreChunk(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number): void {
+  copyChunk(k, v, ctl, c, slot, false);
 }
 
 /** Copies chunk `c`'s parameters (and momentum) into worker `slot`'s scratch with `backUp`, else from it back into place. */
-function copyChunk(v: MemoryViews, ctl: number, c: number, slot: number, backUp: boolean): void {
+function copyChunk(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number, backUp: boolean): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const s = h + HEADER_INTS + SLOT_INTS * slot;
   const size = i32[h + H.f64] === 1 ? 8 : 4;
   const { lo, hi } = chunkRange(v, ctl, c);
-  const bytes = new Uint8Array(i32.buffer);
   const n = (hi - lo) * size;
   const pairs: [number, number][] = [[i32[h + H.w] + lo * size, i32[s + S.scratch]]];
   if (i32[h + H.b] !== 0) pairs.push([i32[h + H.b] + lo * size, i32[s + S.scratch] + i32[s + S.scratchBytes]]);
   for (const [data, scratch] of pairs) {
-    if (backUp) bytes.copyWithin(scratch, data, data + n);
-    else bytes.copyWithin(data, scratch, scratch + n);
+    if (backUp) k.copy_bytes(scratch, data, n);
+    else k.copy_bytes(data, scratch, n);
   }
 }
 
@@ -275,7 +274,7 @@ function runChunkWithBackup(k: KernelExports, v: MemoryViews, ctl: number, c: nu
   const owners = i32[h + H.owners] >>> 2;
   const table = i32[h + H.chunks] >>> 2;
   if (Atomics.compareExchange(i32, owners + c, CHUNK.pending, CHUNK.claimed + slot) !== CHUNK.pending) return;
-  copyChunk(v, ctl, c, slot, true);
+  copyChunk(k, v, ctl, c, slot, true);
   if (Atomics.compareExchange(i32, owners + c, CHUNK.claimed + slot, CHUNK.writing + slot) !== CHUNK.claimed + slot) return;
   runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
   Atomics.store(i32, owners + c, CHUNK.done);
