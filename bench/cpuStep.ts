@@ -26,7 +26,7 @@ interface Contender {
  * backend with its own vectors (zero-copy) and with ordinary vectors (copied
  * in and out every step), the zero-copy case on 2 threads (calling thread +
  * 1 worker, {@link WasmBackend.createThreaded}; also with the update written in
- * place instead of committed chunk by chunk from the worker's scratch), the plain JS backend, and the
+ * place without the worker's backup of each chunk), the plain JS backend, and the
  * C reference loop on one thread: strict IEEE with both passes of each layer
  * back to back (the reference of the ratio column), the same with the norm
  * pass over every layer first (the order lars-ts keeps, so that bad input
@@ -58,10 +58,10 @@ async function run(): Promise<void> {
       const threaded = WasmBackend.createThreaded({ threads: 2 })!;
       if (threaded.threads === null || !(await threaded.threads.ready())) throw new Error('the worker thread did not start');
       contenders.push(stepContender('WASM SIMD, 2 threads, zero-copy', threaded, layout, n, dtype, true));
-      // The same without the scratch commit of each update chunk (commitWholeChunks: false): what recovering from a stalled worker costs.
-      const inPlace = WasmBackend.createThreaded({ threads: 2, commitWholeChunks: false })!;
+      // The same without the worker's backup of each update chunk (backUpChunks: false): what recovering from a stalled worker costs.
+      const inPlace = WasmBackend.createThreaded({ threads: 2, backUpChunks: false })!;
       if (inPlace.threads === null || !(await inPlace.threads.ready())) throw new Error('the worker thread did not start');
-      contenders.push(stepContender('WASM SIMD, 2 threads, zero-copy, in-place update', inPlace, layout, n, dtype, true));
+      contenders.push(stepContender('WASM SIMD, 2 threads, zero-copy, no chunk backup', inPlace, layout, n, dtype, true));
       contenders.push(stepContender('WASM SIMD, copy in/out', WasmBackend.create()!, layout, n, dtype, false));
       contenders.push(stepContender('JS loops', new CpuBackend(), layout, n, dtype, false));
       const samples = contenders.map((): number[] => []);

@@ -1,11 +1,5 @@
 import { CpuBackend } from '../../src/backends/index.js';
-import {
-  LARSOptimizer,
-  MomentumSGDOptimizer,
-  MultilayerPerceptron,
-  type GradientBasedOptimizer,
-  type Matrix,
-} from '../../src/index.js';
+import { LARSOptimizer, MomentumSGDOptimizer, MultilayerPerceptron, type GradientBasedOptimizer, type Matrix } from '../../src/index.js';
 import type { DemoSettings } from './demoSettings.js';
 
 /** An optimizer of the demo with the perceptron it trains. */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareTable } from './compareTable.js';
+import { formatFinalLine } from './finalLine.js';
 import { loadDigits } from './loadDigits.js';
 import { FlagError, HELP_TEXT, parseFlags, type MnistFlags } from './parseFlags.js';
 import { plotRuns } from './plotRun.js';
@@ -60,10 +61,7 @@ async function main(): Promise<number> {
     });
     display.stop();
     runs.push(record);
-    console.log(
-      `${label}: stopped (${record.result.stopReason}: ${record.result.stopMessage}); ` +
-        `final test accuracy ${(record.finalTestAccuracy * 100).toFixed(2)}% in ${(record.result.elapsedMilliseconds / 1000).toFixed(1)} s on backend ${record.backend}`,
-    );
+    console.log(formatFinalLine(label, record));
   }
   if (runs.length > 1) console.log(`\n${compareTable(runs)}\n`);
   mkdirSync(flags.out, { recursive: true });

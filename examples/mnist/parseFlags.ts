@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type BackendChoice } from '../../src/index.js';
+import { closestName } from '../../src/util/closestName.js';
 
 /** Which optimizer a run uses. */
 export type OptimizerName = 'lars' | 'sgd';
@@ -62,26 +63,9 @@ Usage: npm start -- [flags]
 export function parseFlags(argv: readonly string[]): MnistFlags {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        optimizer: { type: 'string' },
-        'batch-size': { type: 'string' },
-        epochs: { type: 'string' },
-        lr: { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        hidden: { type: 'string' },
-        out: { type: 'string' },
-        compare: { type: 'boolean' },
-        'batch-sizes': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseArgs({ args: joinNegativeValues(argv), strict: true, allowPositionals: false, options: FLAGS }));
   } catch (e) {
-    throw new FlagError((e as Error).message);
+    throw new FlagError(withSuggestion((e as Error).message));
   }
   const optimizer = (values.optimizer as string | undefined) ?? 'lars';
   if (optimizer !== 'lars' && optimizer !== 'sgd') throw new FlagError(`--optimizer must be lars or sgd, got '${optimizer}'`);
@@ -104,6 +88,46 @@ export function parseFlags(argv: readonly string[]): MnistFlags {
     batchSizes: values['batch-sizes'] === undefined ? null : integerList(values['batch-sizes'] as string, '--batch-sizes'),
     help: values.help === true,
   };
+}
+
+/** The flags `parseArgs` knows. */
+const FLAGS = {
+  optimizer: { type: 'string' },
+  'batch-size': { type: 'string' },
+  epochs: { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  hidden: { type: 'string' },
+  out: { type: 'string' },
+  compare: { type: 'boolean' },
+  'batch-sizes': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * `--flag -5` as `--flag=-5` for flags that take a value, so that a negative
+ * number reaches the flag's own check ("must be at least 1, got -5") instead
+ * of parseArgs' puzzle about an ambiguous argument.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : null;
+    const next = argv[i + 1];
+    if (name !== null && (FLAGS as Record<string, { type: string }>)[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** parseArgs' message, with "did you mean --epochs?" after an unknown flag that is a likely typo. */
+function withSuggestion(message: string): string {
+  const unknown = /Unknown option '--([^'=]+)'/.exec(message);
+  const hint = unknown === null ? undefined : closestName(unknown[1], Object.keys(FLAGS));
+  return hint === undefined ? message : `${message.replace(/\.?\s*$/, '')} (did you mean --${hint}?)`;
 }
 
 function integer(raw: unknown, flag: string, fallback: number): number {

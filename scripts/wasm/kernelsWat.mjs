@@ -207,6 +207,12 @@ function updateNoBuf(T) {
     ${loop(T, ['$w', '$g'], body)})`;
 }
 
+/** `copy_bytes(dst, src, n)`: memory.copy of n bytes (ranges may overlap), for the worker threads' chunk backups. */
+function copyBytes() {
+  return `  (func (export "copy_bytes") (param $dst i32) (param $src i32) (param $n i32)
+    (memory.copy (local.get $dst) (local.get $src) (local.get $n)))`;
+}
+
 /**
  * The WAT text of the kernel module.
  *
@@ -216,6 +222,7 @@ function updateNoBuf(T) {
 export function kernelsWat({ shared }) {
   const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T, false), update(T, true), updateNoBuf(T)]);
   kernels.push(...quantizedKernels());
+  kernels.push(copyBytes());
   return `(module
   (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
 ${kernels.join('\n')}

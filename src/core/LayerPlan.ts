@@ -139,7 +139,7 @@ function checkLayout(layout: ParameterLayout, length: number): void {
     total += (t as ParameterLayout[number]).size;
   }
   if (total !== length) {
-    throw new OptimizerInputError('invalid-layout', `layout sizes add up to ${total}, but the parameter vector has ${length} elements`);
+    throw new OptimizerInputError('invalid-layout', `the layout's sizes add up to ${total}, but the vector has ${length} elements`);
   }
 }
 

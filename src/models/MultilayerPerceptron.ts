@@ -253,7 +253,8 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
         layerNormForward(a, ws.normalized[l]!, ws.invStd[l]!, z, p[t.gain], p[t.shift], n, m, this.layerNormEpsilon);
         for (let e = 0; e < n * m; e++) if (a[e] < 0) a[e] = 0;
       } else {
-        for (let e = 0; e < n * m; e++) a[e] = z[e] > 0 ? z[e] : 0;
+        // NaN stays NaN (a comparison alone would turn it into 0 and hide bad input).
+        for (let e = 0; e < n * m; e++) a[e] = z[e] > 0 || z[e] !== z[e] ? z[e] : 0;
       }
       h = a;
     }

@@ -50,10 +50,14 @@ export function allocateArray<T extends NumericType>(dtype: T, length: number): 
 /**
  * Bytes per element for `dtype`: 4 for float32, 8 for float64.
  *
+ * @throws TypeError for any other tag (e.g. `'int8'` from plain JavaScript).
+ *
  * @category Vectors
  */
 export function bytesPerElement(dtype: NumericType): number {
-  return dtype === 'float32' ? 4 : 8;
+  if (dtype === 'float32') return 4;
+  if (dtype === 'float64') return 8;
+  throw new TypeError(`unknown numeric type ${String(dtype)}; expected 'float32' or 'float64'`);
 }
 
 /**

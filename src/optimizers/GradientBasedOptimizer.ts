@@ -17,6 +17,7 @@ import type { TrainableOptimizer } from '../training/TrainableOptimizer.js';
 import { trainModel } from '../training/trainModel.js';
 import { learningRateAt } from './learningRateSchedule.js';
 import { PercentileClipper } from './PercentileClipper.js';
+import { ScheduleWarnings } from './scheduleWarnings.js';
 import { decodeSavedState, encodeMomentum, encodePercentileHistory, stateSettings } from './savedStateCodec.js';
 import type { SavedOptimizerState, SavedStateSettings } from './SavedOptimizerState.js';
 import { clipUpdateNorms, computeStepCoefficients } from './stepCoefficients.js';
@@ -31,7 +32,7 @@ export interface OptimizerSetup {
   readonly layout?: ParameterLayout | null;
   /** A backend instance to use instead of the one `options.backend` selects. */
   readonly backend?: OptimizerBackend;
-  /** Where warnings go (backend fallbacks). Default `console.warn`. */
+  /** Where warnings go (backend fallbacks, lost worker threads, a schedule that cannot do what the options ask). Default `console.warn`. */
   readonly onWarning?: (message: string) => void;
 }
 
@@ -92,6 +93,7 @@ export abstract class GradientBasedOptimizer<
   private stepsPerEpochOverride: number | null = null;
   private disposed = false;
   private training = false;
+  private readonly scheduleWarnings: ScheduleWarnings;
 
   protected constructor(model: FullModel<T, TInput, TOutput> | null, options: O, setup: OptimizerSetup = {}) {
     this.model = model;
@@ -99,6 +101,7 @@ export abstract class GradientBasedOptimizer<
     this.layout = setup.layout ?? null;
     const warn = setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
     this.chain = new BackendChain(setup.backend ?? selectBackend(options.backend, options.cpuThreads), options.cpuThreads, warn);
+    this.scheduleWarnings = new ScheduleWarnings(warn);
   }
 
   /** How the concrete optimizer forms its update. */
@@ -217,6 +220,7 @@ export abstract class GradientBasedOptimizer<
 
     const stepNumber = this.stepCount + 1;
     const o = this.options;
+    this.scheduleWarnings.check(stepNumber, o, this.stepsPerEpoch);
     const clipper =
       this.clipper !== null && this.clipper.layers === plan.segments.length
         ? this.clipper
@@ -379,7 +383,8 @@ export abstract class GradientBasedOptimizer<
     if (!(parameters instanceof Vector) || !(gradient instanceof Vector)) {
       throw new OptimizerInputError(
         'dtype-mismatch',
-        `parameters and gradient must be Vector instances, got ${describeValue(parameters)} and ${describeValue(gradient)}`,
+        `parameters and gradient must be Vector instances, got ${describeValue(parameters)} and ${describeValue(gradient)}` +
+          (ArrayBuffer.isView(parameters) || ArrayBuffer.isView(gradient) ? '; wrap a typed array without copying it: Vector.of(array)' : ''),
       );
     }
     if (parameters.dtype !== gradient.dtype) {

@@ -6,7 +6,11 @@ import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import { PERCENTILE_HISTORY } from './PercentileClipper.js';
 import type { SavedLayerState, SavedOptimizerState, SavedStateSettings } from './SavedOptimizerState.js';
 
-/** A saved state, decoded and checked against the optimizer that loads it, ready to install. */
+/**
+ * A saved state, decoded and checked against the optimizer that loads it, ready to install.
+ *
+ * @category Optimizers
+ */
 export interface DecodedState {
   /** The plan for the saved length, or null when nothing was stepped yet. */
   readonly plan: LayerPlan | null;
@@ -22,7 +26,11 @@ export interface DecodedState {
   readonly dtype: NumericType | null;
 }
 
-/** What the loading optimizer tells the decoder about itself. */
+/**
+ * What the loading optimizer tells the decoder about itself.
+ *
+ * @category Optimizers
+ */
 export interface StateLoader {
   /** Its family, as {@link SavedOptimizerState.optimizer} names it. */
   readonly kind: string;
@@ -32,7 +40,11 @@ export interface StateLoader {
   settingsFor(plan: LayerPlan | null): SavedStateSettings;
 }
 
-/** The settings a state laid out by `plan` depends on, from the optimizer's rule and plan options. */
+/**
+ * The settings a state laid out by `plan` depends on, from the optimizer's rule and plan options.
+ *
+ * @category Optimizers
+ */
 export function stateSettings(
   plan: LayerPlan | null,
   rule: SavedStateSettings['rule'],
@@ -48,7 +60,11 @@ export function stateSettings(
   };
 }
 
-/** The momentum layers of a snapshot, as JSON-safe base64 of their bytes. */
+/**
+ * The momentum layers of a snapshot, as JSON-safe base64 of their bytes.
+ *
+ * @category Optimizers
+ */
 export function encodeMomentum(snapshot: StateSnapshot): SavedLayerState[] {
   return snapshot.layers.map((layer) =>
     layer.bits === 32
@@ -57,7 +73,11 @@ export function encodeMomentum(snapshot: StateSnapshot): SavedLayerState[] {
   );
 }
 
-/** A percentile-clipping history as base64 of its float64 bytes. */
+/**
+ * A percentile-clipping history as base64 of its float64 bytes.
+ *
+ * @category Optimizers
+ */
 export function encodePercentileHistory(history: Float64Array): string {
   return encodeBase64(history);
 }
@@ -68,10 +88,12 @@ export function encodePercentileHistory(history: Float64Array): string {
  * something else.
  *
  * @throws {@link OptimizerInputError} (`invalid-state`) naming what does not fit.
+ *
+ * @category Optimizers
  */
 export function decodeSavedState(saved: unknown, loader: StateLoader): DecodedState {
   const bad = (why: string) => new OptimizerInputError('invalid-state', `cannot load optimizer state: ${why}`);
-  if (typeof saved === 'string') throw bad('got a string; pass the parsed object: loadState(JSON.parse(text))');
+  if (typeof saved === 'string') throw bad('got a string; loadState takes the object saveState() returned: parse JSON text first, loadState(JSON.parse(text))');
   if (saved === null || typeof saved !== 'object') throw bad(`expected an object from saveState(), got ${saved === null ? 'null' : typeof saved}`);
   const { format, version, optimizer, settings, stepCount, stepsPerEpoch, dtype, length, momentum, percentileHistory } =
     saved as Record<keyof SavedOptimizerState, unknown>;
@@ -93,7 +115,7 @@ export function decodeSavedState(saved: unknown, loader: StateLoader): DecodedSt
     try {
       plan = loader.planFor(length);
     } catch (e) {
-      throw bad(`the saved state is for ${length} parameters, but this optimizer's layer setup does not fit that length: ${(e as Error).message}`);
+      throw bad(`the saved state is for ${length} parameters (its length field), which this optimizer's layout does not fit: ${(e as Error).message}`);
     }
   }
   const expected = loader.settingsFor(plan);

@@ -77,6 +77,16 @@ type GradientBasedValues = z.output<typeof gradientBasedOptimizerShape>;
  */
 export function checkGradientBasedRules(value: GradientBasedValues, issues: z.core.$ZodRawIssue[]): void {
   checkOptimizationAlgorithmRules(value, issues);
+  if (value.warmupEpochs > value.maxIterations) {
+    issues.push({
+      code: 'custom',
+      input: value,
+      path: ['warmupEpochs'],
+      message:
+        `must not exceed maxIterations (${value.maxIterations}): training would end inside warmup and never reach initialLearningRate; ` +
+        `lower warmupEpochs or raise maxIterations`,
+    });
+  }
   if (value.useNesterov && (value.momentum === 0 || value.dampening !== 0)) {
     issues.push({
       code: 'custom',

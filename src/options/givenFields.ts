@@ -4,6 +4,8 @@
  * those set to `undefined` (which means "not given": keep the value already
  * there, or the default), copied into objects without a prototype, through
  * nested plain objects and arrays. Anything else is returned as it is.
+ *
+ * @category Options
  */
 export function givenFields(input: unknown): unknown {
   if (Array.isArray(input)) return input.map((item) => givenFields(item));

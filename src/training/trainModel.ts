@@ -8,16 +8,10 @@ import { EarlyStopping } from './EarlyStopping.js';
 import { evaluateModel } from '../models/evaluateModel.js';
 import type { EpochRecord, OptimizationResult, OptimizeControls, StopReason, TrainingData } from './OptimizationResult.js';
 import type { TrainableOptimizer } from './TrainableOptimizer.js';
+import { checkDataFitsModel } from './checkDataFitsModel.js';
+import { TrainingDataError } from './TrainingDataError.js';
 
-/**
- * Thrown before any change when the data given to `optimize` cannot be trained on.
- *
- * @category Errors
- */
-export class TrainingDataError extends Error {
-  /** Always `'TrainingDataError'`. */
-  override readonly name = 'TrainingDataError';
-}
+export { TrainingDataError } from './TrainingDataError.js';
 
 /**
  * Steps in one epoch of `examples` examples: ceil(examples / batchSize), or
@@ -49,9 +43,12 @@ export function stepsPerEpochFor(examples: number, batchSize: number, dropLastBa
  *   timer, or Ctrl-C) can stop it; it then keeps the best epoch's parameters.
  * - A NaN or infinite loss or gradient ends the run with reason
  *   `'non-finite-loss'`, keeping the best parameters.
+ * - If an `onProgress` or `onEpoch` callback throws, the best parameters so
+ *   far are set on the model, as on abort, and the error is rethrown.
  *
  * @throws {@link TrainingDataError} when the model is missing or the data sets
- * do not fit (nothing changes then).
+ * do not fit it: rows that do not pair up, the wrong number of columns or
+ * numeric type, NaN or ±Infinity in any set (nothing changes then).
  */
 export async function trainModel<T extends NumericType, TInput, TOutput>(
   optimizer: TrainableOptimizer<T, TInput, TOutput>,
@@ -63,6 +60,7 @@ export async function trainModel<T extends NumericType, TInput, TOutput>(
   if (model === null) throw new TrainingDataError('optimize() needs a model; this optimizer was built with model = null');
   const o = optimizer.options;
   const n = checkData(data);
+  checkDataFitsModel(model, data);
   const steps = stepsPerEpochFor(n, o.batchSize, o.dropLastBatch);
   if (steps === 0) {
     throw new TrainingDataError(
@@ -80,6 +78,16 @@ export async function trainModel<T extends NumericType, TInput, TOutput>(
   let stopReason: StopReason = 'max-epochs';
   let stopMessage = `ran all ${o.maxIterations} epochs`;
   let totalSteps = 0;
+
+  /** Runs a user callback; if it throws, the best parameters so far go on the model, as on abort, and the error goes on. */
+  const report = <A>(callback: ((arg: A) => void) | undefined, arg: A): void => {
+    try {
+      callback?.(arg);
+    } catch (error) {
+      model.setParameters(best as Vector<T>);
+      throw error;
+    }
+  };
 
   epochs: for (let epoch = 1; epoch <= o.maxIterations; epoch++) {
     const epochStart = performance.now();
@@ -116,7 +124,7 @@ export async function trainModel<T extends NumericType, TInput, TOutput>(
       totalSteps++;
       lossSum += loss * rows.length;
       lossCount += rows.length;
-      controls.onProgress?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, learningRate: lr });
+      report(controls.onProgress, { epoch, step: s + 1, stepsPerEpoch: steps, loss, learningRate: lr });
       await yieldToEventLoop();
     }
     const validation = hasValidation ? evaluateModel(model, data.xValidation!, data.yValidation!) : null;
@@ -137,7 +145,7 @@ export async function trainModel<T extends NumericType, TInput, TOutput>(
     history.push(record);
     const monitoredLoss = validation?.loss ?? trainLoss;
     if (stopping.record(epoch, monitoredLoss)) best.data.set(model.getParameters().data);
-    controls.onEpoch?.(record);
+    report(controls.onEpoch, record);
     if (!Number.isFinite(monitoredLoss)) {
       stopReason = 'non-finite-loss';
       stopMessage = `the ${hasValidation ? 'validation' : 'training'} loss became ${monitoredLoss} after epoch ${epoch}`;

@@ -36,7 +36,7 @@ describe('reliability: dispose() frees memory and workers at once (issue 11, ite
     const pools: WasmThreadPool[] = [];
     const rss0 = process.memoryUsage().rss;
     for (let cycle = 0; cycle < 40; cycle++) {
-      const opt = new LARSOptimizer<'float32'>(null, { backend: 'cpu', cpuThreads: 2 });
+      const opt = new LARSOptimizer<'float32'>(null, { backend: 'cpu', cpuThreads: 2, warmupEpochs: 0, learningRateSchedule: 'constant' });
       const backend = backendOf<WasmBackend>(opt);
       expect(backend).to.be.instanceOf(WasmBackend);
       memories.add(backend.heap.memory);

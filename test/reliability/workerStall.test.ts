@@ -68,8 +68,8 @@ describe('reliability: a stalled worker thread (issue 11, item 3)', function () 
     expect(updateStalls, 'a hang inside the update pass was exercised').to.equal(1);
   });
 
-  it('with commitWholeChunks false, a hang inside the update throws a PartialStepError that the backend chain does not retry elsewhere', async () => {
-    const threaded = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 200, awaitWorkers: true, commitWholeChunks: false })!;
+  it('with backUpChunks false, a hang inside the update throws a PartialStepError that the backend chain does not retry elsewhere', async () => {
+    const threaded = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 200, awaitWorkers: true, backUpChunks: false })!;
     const pool = threaded.threads!;
     expect(await pool.ready()).to.equal(true);
     const warnings: string[] = [];

@@ -268,8 +268,8 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     });
   }
 
-  it('with commitWholeChunks false, throws a PartialStepError when a worker stalls inside the update (stallMs), and stops using it', async () => {
-    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300, commitWholeChunks: false })!;
+  it('with backUpChunks false, throws a PartialStepError when a worker stalls inside the update (stallMs), and stops using it', async () => {
+    const b = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs: 300, backUpChunks: false })!;
     const pool = b.threads!;
     await pool.ready();
     const w = filled(b, n, 'float32', 9, 1);

@@ -5,6 +5,7 @@ import { buildLayerPlan, PLAIN_PLAN } from '../../core/LayerPlan.js';
 import { CpuBackend } from '../js/CpuBackend.js';
 import { GpuJsBackend, type GpuJsMode } from './GpuJsBackend.js';
 import { detectSoftwareRenderer } from './detectSoftwareRenderer.js';
+import { explainHeadlessGl, headlessGlFacts } from './explainHeadlessGl.js';
 import type { OptimizerBackend } from '../../core/OptimizerBackend.js';
 
 /**
@@ -68,7 +69,9 @@ export function probeGpuBackend(options: GpuProbeOptions = {}): GpuProbe {
   for (const mode of modes) {
     const supported = safely(() => (mode === 'headlessgl' ? GPU.isHeadlessGLSupported : mode === 'webgl2' ? GPU.isWebGL2Supported : GPU.isWebGLSupported));
     if (supported !== true) {
-      reasons.push(`${mode}: not available${supported instanceof Error ? ` (${supported.message})` : ''}`);
+      const facts = mode === 'headlessgl' ? safely(headlessGlFacts) : null;
+      const why = facts !== null && !(facts instanceof Error) ? explainHeadlessGl(facts) : supported instanceof Error ? supported.message : null;
+      reasons.push(`${mode}: not available${why === null ? '' : ` (${why})`}`);
       continue;
     }
     let backend: GpuJsBackend | null = null;

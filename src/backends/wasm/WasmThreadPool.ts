@@ -6,7 +6,7 @@ import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
 import { findThreadHost } from './findThreadHost.js';
 import { waitOnWord, type KernelWorker, type ThreadHost } from './threadHost.js';
-import { CHUNK, claimChunks, copyChunkIn, H, HEADER_INTS, OP, PHASE, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
+import { CHUNK, claimChunks, H, HEADER_INTS, OP, PHASE, restoreChunk, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
 
 /**
  * How {@link WasmBackend.createThreaded} splits a step across threads.
@@ -28,19 +28,19 @@ export interface WasmThreadOptions {
   /**
    * A worker that makes no progress inside a job for this long is declared
    * stalled and stops being used; the calling thread runs what it left (see
-   * {@link WasmThreadOptions.commitWholeChunks} for the update pass). Default 30000 ms.
+   * {@link WasmThreadOptions.backUpChunks} for the update pass). Default 30000 ms.
    */
   readonly stallMs?: number;
   /**
-   * Whether workers compute each chunk of the update pass in their own
-   * scratch (one chunk of parameters and momentum, 2 × 8 × chunkElements
-   * bytes per worker) and copy it in whole, so that a stalled or failed
-   * worker never leaves a chunk half updated and the step completes exactly.
-   * `false` updates in place (no scratch copy; see `npm run bench` for the
-   * difference), and a stalled worker then makes the step throw a
+   * Whether workers back up each chunk of the update pass (its parameters
+   * and momentum, into 2 × 8 × chunkElements bytes of scratch per worker)
+   * before updating it in place, so that a chunk a failed or stalled worker
+   * left half updated can be restored and run again: the step completes
+   * exactly. `false` skips the copy (see `npm run bench -- worker-commit`
+   * for what it costs), and a stalled worker then makes the step throw a
    * {@link PartialStepError}. Default true.
    */
-  readonly commitWholeChunks?: boolean;
+  readonly backUpChunks?: boolean;
   /**
    * For tests: the calling thread waits (up to 1 s) for every worker to enter
    * each pass before it claims chunks itself, so that workers take part even
@@ -87,12 +87,12 @@ interface PlanTables {
  * the calling thread runs again every chunk left unfinished by a worker that
  * throws (a bug, a trap) or stalls (no progress for
  * {@link WasmThreadOptions.stallMs}). The norm passes only read, and in the
- * update pass workers update each chunk in their own scratch and commit it
- * whole ({@link WasmThreadOptions.commitWholeChunks}), so such a failure
+ * update pass workers back each chunk up before they write it
+ * ({@link WasmThreadOptions.backUpChunks}), so such a failure
  * costs time, never correctness: the step completes exactly. A failed or
  * stalled worker is not used again. A worker that dies between jobs (or
  * never starts) never enters the next job, which the calling thread then
- * runs alone. With `commitWholeChunks: false` (in-place update) a failed
+ * runs alone. With `backUpChunks: false` (in-place update) a failed
  * worker's chunk is finished piece by piece (a kernel call on a piece is
  * all-or-nothing unless it traps), and a stall inside the update throws a
  * {@link PartialStepError}, which backend fallback does not retry.
@@ -114,7 +114,7 @@ export class WasmThreadPool {
   private readonly exits: Promise<void>[];
   private readonly stallMs: number;
   private readonly awaitWorkers: boolean;
-  private readonly commitWholeChunks: boolean;
+  private readonly backUpChunks: boolean;
   private readonly scratchBytes: number;
   /** Byte address of the workers' scratch block (2 × scratchBytes each). */
   private readonly scratch: number;
@@ -131,8 +131,8 @@ export class WasmThreadPool {
     this.stallMs = o.stallMs ?? 30000;
     this.awaitWorkers = o.awaitWorkers ?? false;
     this.canBlock = host.canBlock;
-    this.commitWholeChunks = o.commitWholeChunks ?? true;
-    this.scratchBytes = this.commitWholeChunks ? 8 * this.chunkElements : 0;
+    this.backUpChunks = o.backUpChunks ?? true;
+    this.scratchBytes = this.backUpChunks ? 8 * this.chunkElements : 0;
     this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
     this.control = heap.allocate(this.controlBytes);
     this.scratch = heap.allocate(2 * this.scratchBytes * workers);
@@ -303,8 +303,8 @@ export class WasmThreadPool {
     i32[h + H.results] = t.results;
     const update = op === OP.update || op === OP.updateNoBuf;
     // Whether the chunks a failed or stalled worker left can be run again: always, but for an in-place update.
-    const redo = !update || this.commitWholeChunks;
-    i32[h + H.scratch] = update && this.commitWholeChunks ? 1 : 0;
+    const redo = !update || this.backUpChunks;
+    i32[h + H.scratch] = update && this.backUpChunks ? 1 : 0;
     i32[h + H.owners] = t.owners;
     i32.fill(CHUNK.pending, t.owners >>> 2, (t.owners >>> 2) + t.chunkCount);
     if (c !== null) {
@@ -362,9 +362,9 @@ export class WasmThreadPool {
 
   /**
    * After a pass whose chunks can be redone: runs each chunk no thread
-   * finished (in place, after taking it so that no late worker can commit
-   * it), and copies in each chunk whose commit a worker began but may not
-   * have finished (from its scratch).
+   * finished, in place, after taking it so that no late worker writes it;
+   * a chunk a worker was writing is first restored from that worker's
+   * backup (see {@link CHUNK}).
    */
   private finishChunks(v: ReturnType<typeof viewsOf>, t: PlanTables): number {
     let redone = 0;
@@ -372,19 +372,17 @@ export class WasmThreadPool {
     const owners = t.owners >>> 2;
     const table = t.chunks >>> 2;
     for (let c = 0; c < t.chunkCount; c++) {
-      let owner = Atomics.load(i32, owners + c);
-      if (owner === CHUNK.pending) {
-        owner = Atomics.compareExchange(i32, owners + c, CHUNK.pending, CHUNK.main);
-        if (owner === CHUNK.pending) {
-          runPieces(this.k, v, this.control, i32[table + c], i32[table + c + 1]);
-          Atomics.store(i32, owners + c, CHUNK.done);
-          redone++;
-          continue;
-        }
-      }
-      if (owner > 0) {
-        copyChunkIn(v, this.control, c, owner - 1);
+      for (;;) {
+        const owner = Atomics.load(i32, owners + c);
+        if (owner === CHUNK.done) break;
+        if (owner >= CHUNK.writing) restoreChunk(this.k, v, this.control, c, owner - CHUNK.writing);
+        else if (Atomics.compareExchange(i32, owners + c, owner, CHUNK.main) !== owner) continue;
+        // Unchanged since the step began (pending or only claimed), or just restored: run it once, in place.
+        Atomics.store(i32, owners + c, CHUNK.main);
+        runPieces(this.k, v, this.control, i32[table + c], i32[table + c + 1]);
+        Atomics.store(i32, owners + c, CHUNK.done);
         redone++;
+        break;
       }
     }
     return redone;

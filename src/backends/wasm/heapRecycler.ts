@@ -11,17 +11,29 @@ import type { WasmHeap } from './WasmHeap.js';
  */
 const kept: WasmHeap[] = [];
 
-/** How many empty shared memories are kept for reuse at most. */
+/**
+ * How many empty shared memories are kept for reuse at most.
+ *
+ * @category Backends
+ */
 export const MAX_KEPT_HEAPS = 2;
 
-/** Keeps `heap` for reuse. Only for a heap that nothing uses any more (no vector, state or running thread of its old owner). */
+/**
+ * Keeps `heap` for reuse. Only for a heap that nothing uses any more (no vector, state or running thread of its old owner).
+ *
+ * @category Backends
+ */
 export function recycleHeap(heap: WasmHeap): void {
   if (!heap.shared || kept.length >= MAX_KEPT_HEAPS || kept.includes(heap)) return;
   heap.reset();
   kept.push(heap);
 }
 
-/** A kept shared heap, emptied, or null when none is kept. */
+/**
+ * A kept shared heap, emptied, or null when none is kept.
+ *
+ * @category Backends
+ */
 export function takeRecycledHeap(): WasmHeap | null {
   return kept.pop() ?? null;
 }

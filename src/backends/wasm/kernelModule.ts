@@ -10,6 +10,8 @@ import { KERNELS_PLAIN_BASE64, KERNELS_SHARED_BASE64 } from './generated/kernels
  * @category Backends
  */
 export interface KernelExports {
+  /** Copies `n` bytes from `src` to `dst` (memory.copy; the ranges may overlap). */
+  copy_bytes(dst: number, src: number, n: number): void;
   /** Writes Σw² and Σg² of float32 data, summed in float64, as two f64 at `out`. */
   norms_f32(w: number, g: number, n: number, out: number): void;
   /** As {@link KernelExports.norms_f32}, for float64 data. */

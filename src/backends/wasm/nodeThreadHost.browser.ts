@@ -2,12 +2,20 @@
 // scripts/build-browser.mjs): no Node, so no Node built-ins in the bundle.
 import type { KernelWorkerInput, ThreadHost } from './threadHost.js';
 
-/** Always null: browsers have no worker_threads. */
+/**
+ * Always null: browsers have no worker_threads.
+ *
+ * @category Backends
+ */
 export function nodeThreadHost(): ThreadHost | null {
   return null;
 }
 
-/** Always null: a browser kernel worker gets its input as a message. */
+/**
+ * Always null: a browser kernel worker gets its input as a message.
+ *
+ * @category Backends
+ */
 export function nodeWorkerInput(): KernelWorkerInput | null {
   return null;
 }

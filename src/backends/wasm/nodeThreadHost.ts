@@ -11,7 +11,11 @@ function builtin<M>(id: string): M | undefined {
   return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule(id) as M | undefined) : undefined;
 }
 
-/** Node's worker threads (Node ≥ 20.16, a thread that may block), or null outside Node. */
+/**
+ * Node's worker threads (Node ≥ 20.16, a thread that may block), or null outside Node.
+ *
+ * @category Backends
+ */
 export function nodeThreadHost(): ThreadHost | null {
   if (typeof SharedArrayBuffer !== 'function' || !threadMayBlock()) return null;
   const wt = builtin<WorkerThreads>('node:worker_threads');
@@ -31,7 +35,11 @@ export function nodeThreadHost(): ThreadHost | null {
   };
 }
 
-/** In a Node kernel worker, what the pool passed it; null elsewhere. */
+/**
+ * In a Node kernel worker, what the pool passed it; null elsewhere.
+ *
+ * @category Backends
+ */
 export function nodeWorkerInput(): KernelWorkerInput | null {
   const wt = builtin<WorkerThreads>('node:worker_threads');
   return wt === undefined || wt.isMainThread ? null : (wt.workerData as KernelWorkerInput);

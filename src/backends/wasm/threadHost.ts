@@ -2,7 +2,11 @@
 // Node's worker_threads (nodeThreadHost.ts) or a browser's Web Workers
 // (webThreadHost.ts), chosen by findThreadHost.ts. No imports here.
 
-/** What each kernel worker receives when it starts. */
+/**
+ * What each kernel worker receives when it starts.
+ *
+ * @category Backends
+ */
 export interface KernelWorkerInput {
   /** The backend's shared memory. */
   readonly memory: WebAssembly.Memory;
@@ -16,13 +20,21 @@ export interface KernelWorkerInput {
   readonly spin: number;
 }
 
-/** A started kernel worker, as the pool sees it. */
+/**
+ * A started kernel worker, as the pool sees it.
+ *
+ * @category Backends
+ */
 export interface KernelWorker {
   /** Stops the worker; resolves once it is stopped (at once for a Web Worker). */
   terminate(): Promise<void>;
 }
 
-/** Worker threads of one runtime. */
+/**
+ * Worker threads of one runtime.
+ *
+ * @category Backends
+ */
 export interface ThreadHost {
   /** `'node'` (worker_threads) or `'web'` (Web Workers). */
   readonly kind: 'node' | 'web';
@@ -37,7 +49,11 @@ export interface ThreadHost {
   spawn(input: KernelWorkerInput, onExit: () => void): KernelWorker;
 }
 
-/** Whether this thread may block in `Atomics.wait` (false on a browser's main thread). */
+/**
+ * Whether this thread may block in `Atomics.wait` (false on a browser's main thread).
+ *
+ * @category Backends
+ */
 export function threadMayBlock(): boolean {
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
@@ -51,6 +67,8 @@ export function threadMayBlock(): boolean {
  * `Atomics.wait(i32, index, value, ms)` where this thread may block, else a
  * poll of the word for up to `ms` milliseconds (a browser's main thread,
  * where the workers run on other cores meanwhile). Same results.
+ *
+ * @category Backends
  */
 export function waitOnWord(canBlock: boolean, i32: Int32Array, index: number, value: number, ms: number): 'ok' | 'not-equal' | 'timed-out' {
   if (canBlock) return Atomics.wait(i32, index, value, ms);

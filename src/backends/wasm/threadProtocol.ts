@@ -43,7 +43,7 @@ export const H = {
   results: 10,
   /** Set to 1 to make every worker leave its loop. */
   stop: 11,
-  /** 1 when workers compute update chunks in their scratch and commit each whole (see {@link CHUNK}); 0: in place. */
+  /** 1 when workers back each update chunk up in their scratch before updating it in place (see {@link CHUNK}); 0: no backup. */
   scratch: 12,
   /** Byte address of the chunk commit words: Int32, one per chunk (see {@link CHUNK}). */
   owners: 13,
@@ -53,21 +53,28 @@ export const H = {
  * Commit words, one per chunk: whoever finishes a chunk marks it done, so the
  * main thread can redo the chunks a failed or stalled worker left (a norm
  * pass only reads, so running a chunk twice is harmless). In an update pass
- * in scratch mode a worker
- * computes a chunk in its own scratch, then claims the commit with a
- * compare-exchange from `pending` to `1 + slot` and copies the chunk in; the
- * main thread takes every chunk still `pending` after the workers settled
- * (compare-exchange to `main`) and runs it in place. So a chunk is written
- * to the parameters and momentum by exactly one thread, from unchanged
- * inputs; a commit copy cut short is finished from the worker's scratch.
+ * in backup mode a worker claims a chunk (compare-exchange from `pending` to
+ * `claimed + slot`), copies its parameters and momentum into its scratch,
+ * moves to `writing + slot` (compare-exchange again) and only then updates
+ * it in place. After the workers settled, the main thread takes every chunk
+ * not done: one still `pending` or `claimed` is unchanged (it takes it with
+ * a compare-exchange, so the worker will not write it) and is run in place;
+ * one `writing` is first restored from the worker's backup. So every chunk
+ * is updated exactly once, from its values before the step.
+ *
+ * @category Backends
  */
 export const CHUNK = {
-  /** Not yet committed by anyone. */
+  /** Not yet claimed. */
   pending: 0,
-  /** Committed and copied in (or run in place by its owner). */
+  /** Finished. */
   done: -1,
-  /** Taken by the main thread: a worker must not commit it. */
+  /** Taken by the main thread: a worker must not write it. */
   main: -2,
+  /** `claimed + slot`: worker `slot` claimed it and is backing it up; nothing written yet. */
+  claimed: 1,
+  /** `writing + slot`: worker `slot` backed it up and is updating it in place. */
+  writing: 1 << 16,
 } as const;
 
 /**
@@ -107,7 +114,7 @@ export const S = {
   pieces: 7,
   /** Test hook: with 1, the worker sleeps (about a minute) instead of throwing at {@link S.failAt}. */
   hang: 8,
-  /** Byte address of the worker's scratch: {@link S.scratchBytes} for parameters, then as many for momentum. */
+  /** Byte address of the worker's backup of its chunk: {@link S.scratchBytes} for parameters, then as many for momentum. */
   scratch: 9,
   /** Bytes of each half of the scratch (one chunk of float64). */
   scratchBytes: 10,
@@ -191,24 +198,16 @@ export function viewsOf(memory: WebAssembly.Memory): MemoryViews {
  *
  * @category Backends
  */
-export function runPieces(
-  k: KernelExports,
-  v: MemoryViews,
-  ctl: number,
-  from: number,
-  to: number,
-  after?: (piece: number) => void,
-  bases?: { readonly w: number; readonly b: number },
-): void {
+export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: number, to: number, after?: (piece: number) => void): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const f64 = v.f64;
   const op = i32[h + H.op];
   const wide = i32[h + H.f64] === 1;
   const size = wide ? 8 : 4;
-  const w = bases?.w ?? i32[h + H.w];
+  const w = i32[h + H.w];
   const g = i32[h + H.g];
-  const b = i32[h + H.b] === 0 ? 0 : (bases?.b ?? i32[h + H.b]);
+  const b = i32[h + H.b];
   const pieces = i32[h + H.pieces] >>> 2;
   const coeffs = i32[h + H.coeffs] >>> 3;
   const results = i32[h + H.results] >>> 0;
@@ -245,9 +244,9 @@ export function runPieces(
 /**
  * Claims chunks of the current job until none is left, runs each and marks
  * it done in its commit word. `begin(c)` runs after a claim, before the
- * chunk's first piece. In scratch mode ({@link H.scratch}) a worker (`slot`
- * ≥ 0) runs each chunk in its scratch and commits it (see {@link CHUNK});
- * the main thread (`slot` −1) always runs its chunks in place.
+ * chunk's first piece. In backup mode ({@link H.scratch}) a worker (`slot`
+ * ≥ 0) claims each chunk and backs it up first (see {@link CHUNK}); the
+ * main thread (`slot` −1) runs its chunks without backup.
  *
  * @returns the number of chunks this thread ran.
  *
@@ -272,7 +271,7 @@ export function claimChunks(
     const c = Atomics.add(i32, h + H.next, 1);
     if (c >= count) return ran;
     begin?.(c);
-    if (scratch && slot >= 0) runChunkInScratch(k, v, ctl, c, slot, after);
+    if (scratch && slot >= 0) runChunkWithBackup(k, v, ctl, c, slot, after);
     else {
       runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
       Atomics.store(i32, owners + c, CHUNK.done);
@@ -281,7 +280,11 @@ export function claimChunks(
   }
 }
 
-/** The element range [lo, hi) of chunk `c`: from its first piece's start to its last piece's end. */
+/**
+ * The element range [lo, hi) of chunk `c`: from its first piece's start to its last piece's end.
+ *
+ * @category Backends
+ */
 export function chunkRange(v: MemoryViews, ctl: number, c: number): { lo: number; hi: number } {
   const h = ctl >>> 2;
   const i32 = v.i32;
@@ -292,43 +295,43 @@ export function chunkRange(v: MemoryViews, ctl: number, c: number): { lo: number
 
 /**
  * Copies chunk `c` of the parameters (and momentum) from worker `slot`'s
- * scratch into place. Idempotent: the scratch holds the chunk's final values.
+ * backup back into place: the values before the step.
+ *
+ * @category Backends
  */
-export function copyChunkIn(v: MemoryViews, ctl: number, c: number, slot: number): void {
+export function restoreChunk(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number): void {
+  copyChunk(k, v, ctl, c, slot, false);
+}
+
+/** Copies chunk `c`'s parameters (and momentum) into worker `slot`'s scratch with `backUp`, else from it back into place. */
+function copyChunk(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number, backUp: boolean): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const s = h + HEADER_INTS + SLOT_INTS * slot;
   const size = i32[h + H.f64] === 1 ? 8 : 4;
   const { lo, hi } = chunkRange(v, ctl, c);
-  const bytes = new Uint8Array(i32.buffer);
-  const scratch = i32[s + S.scratch];
-  bytes.copyWithin(i32[h + H.w] + lo * size, scratch, scratch + (hi - lo) * size);
-  const b = i32[h + H.b];
-  if (b !== 0) bytes.copyWithin(b + lo * size, scratch + i32[s + S.scratchBytes], scratch + i32[s + S.scratchBytes] + (hi - lo) * size);
+  const n = (hi - lo) * size;
+  const pairs: [number, number][] = [[i32[h + H.w] + lo * size, i32[s + S.scratch]]];
+  if (i32[h + H.b] !== 0) pairs.push([i32[h + H.b] + lo * size, i32[s + S.scratch] + i32[s + S.scratchBytes]]);
+  for (const [data, scratch] of pairs) {
+    if (backUp) k.copy_bytes(scratch, data, n);
+    else k.copy_bytes(data, scratch, n);
+  }
 }
 
 /**
- * A worker's update of chunk `c` in scratch mode: copy the chunk's parameters
- * (and momentum) into its scratch, update them there, then commit (claim the
- * chunk's commit word, copy in) unless the main thread took the chunk.
+ * A worker's update of chunk `c` in backup mode: claim it, back it up, mark
+ * it writing, update it in place, mark it done; stop without writing
+ * whenever the main thread took the chunk first.
  */
-function runChunkInScratch(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number, after?: (piece: number) => void): void {
+function runChunkWithBackup(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number, after?: (piece: number) => void): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
-  const s = h + HEADER_INTS + SLOT_INTS * slot;
-  const size = i32[h + H.f64] === 1 ? 8 : 4;
-  const table = i32[h + H.chunks] >>> 2;
-  const { lo, hi } = chunkRange(v, ctl, c);
-  const bytes = new Uint8Array(i32.buffer);
-  const sw = i32[s + S.scratch];
-  const sb = sw + i32[s + S.scratchBytes];
-  const w = i32[h + H.w];
-  const b = i32[h + H.b];
-  bytes.copyWithin(sw, w + lo * size, w + hi * size);
-  if (b !== 0) bytes.copyWithin(sb, b + lo * size, b + hi * size);
-  runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after, { w: sw - lo * size, b: sb - lo * size });
   const owners = i32[h + H.owners] >>> 2;
-  if (Atomics.compareExchange(i32, owners + c, CHUNK.pending, 1 + slot) !== CHUNK.pending) return;
-  copyChunkIn(v, ctl, c, slot);
+  const table = i32[h + H.chunks] >>> 2;
+  if (Atomics.compareExchange(i32, owners + c, CHUNK.pending, CHUNK.claimed + slot) !== CHUNK.pending) return;
+  copyChunk(k, v, ctl, c, slot, true);
+  if (Atomics.compareExchange(i32, owners + c, CHUNK.claimed + slot, CHUNK.writing + slot) !== CHUNK.claimed + slot) return;
+  runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
   Atomics.store(i32, owners + c, CHUNK.done);
 }

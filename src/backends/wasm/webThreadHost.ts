@@ -8,7 +8,11 @@ import { threadMayBlock } from './threadHost.js';
 // (scripts/build-browser.mjs), so the bundle is one self-contained file.
 declare const __LARS_WASM_WORKER_SOURCE__: string | undefined;
 
-/** What a page must do to get threads, in warnings. */
+/**
+ * What a page must do to get threads, in warnings.
+ *
+ * @category Backends
+ */
 export const CROSS_ORIGIN_ISOLATION_HINT =
   'the page is not cross-origin isolated, so it cannot share memory with Web Workers; serve it with the headers ' +
   '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"';
@@ -26,7 +30,11 @@ function workerScript(): string | URL {
   return scriptUrl;
 }
 
-/** Web Workers when this page is cross-origin isolated, else the reason there are no threads. */
+/**
+ * Web Workers when this page is cross-origin isolated, else the reason there are no threads.
+ *
+ * @category Backends
+ */
 export function webThreadHost(): ThreadHost | string {
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   if (typeof Worker !== 'function') return 'this runtime has neither Node worker_threads (Node ≥ 20.16) nor Web Workers';
@@ -57,7 +65,11 @@ export function webThreadHost(): ThreadHost | string {
   };
 }
 
-/** In a browser kernel worker: the pool's first message. */
+/**
+ * In a browser kernel worker: the pool's first message.
+ *
+ * @category Backends
+ */
 export function webWorkerInput(): Promise<KernelWorkerInput> {
   return new Promise((resolve) => {
     globalThis.addEventListener('message', (e) => resolve((e as MessageEvent<KernelWorkerInput>).data), { once: true });

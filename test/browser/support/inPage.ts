@@ -194,7 +194,7 @@ export async function badInputInPage(backends: PageBackend[]): Promise<BadInputO
   for (const which of backends) {
     for (const [spoil, apply] of spoils) {
       const warnings: string[] = [];
-      const options = { initialLearningRate: 0.5, momentum: 0.9, weightDecay: 1e-4 };
+      const options = { initialLearningRate: 0.5, momentum: 0.9, weightDecay: 1e-4, warmupEpochs: 0, learningRateSchedule: 'constant' as const };
       const opt = new lars.LARSOptimizer(null, options, { backend: await make(which), layout, onWarning: (m) => void warnings.push(m) });
       const ref = new lars.LARSOptimizer(null, options, { backend: new lars.CpuBackend(), layout });
       const w = opt.allocateVector(n, 'float32');
