@@ -1,7 +1,7 @@
 import { type NumericType } from '../src/index.js';
 import { WasmBackend } from '../src/backends/wasm/WasmBackend.js';
 import { allocateCoefficients } from '../src/core/LayerCoefficients.js';
-import { buildLayerPlan } from '../src/core/LayerPlan.js';
+import { buildLayerPlan, PLAIN_PLAN } from '../src/core/LayerPlan.js';
 import { fillRandom, sampleRuns, summarize } from './harness.js';
 import type { BenchSuite } from './suites.js';
 
@@ -24,7 +24,7 @@ async function run(): Promise<void> {
     for (const dtype of ['float32', 'float64'] as NumericType[]) {
       const ends: number[] = [];
       for (let e = 1 << 20; e < n; e += 1 << 20) ends.push(e);
-      const plan = buildLayerPlan(n, { layerBoundaries: ends, skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 });
+      const plan = buildLayerPlan(n, { ...PLAIN_PLAN, layerBoundaries: ends });
       const c = allocateCoefficients(plan.segments.length);
       c.gradScale.fill(1);
       c.decay.fill(1e-4);

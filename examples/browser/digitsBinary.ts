@@ -1,21 +1,8 @@
 import { Matrix, oneHot } from '../../src/index.js';
 import { SeededRandom } from '../../src/util/SeededRandom.js';
+import type { DigitSet, DigitSplit } from '../mnist/loadDigits.js';
 
-/** A labelled set of digit images: pixels in [0, 1], one 784-wide row per image, and one-hot targets. */
-export interface DigitSet {
-  /** n × 784 pixels. */
-  readonly x: Matrix<'float32'>;
-  /** n × 10 one-hot targets. */
-  readonly y: Matrix<'float32'>;
-}
-
-/** Training and test images. */
-export interface DigitSplit {
-  /** Training images. */
-  readonly train: DigitSet;
-  /** Test images, only measured. */
-  readonly test: DigitSet;
-}
+export type { DigitSet, DigitSplit };
 
 /**
  * Reads digits.bin (made by scripts/build-digits.mjs: "LDG1", count, rows,
