@@ -1,0 +1,15 @@
+/**
+ * lars-ts/tfjs: LARS for TensorFlow.js models. Importing it registers
+ * {@link TfjsLARSOptimizer} with `tf.serialization`, so a model saved with
+ * `includeOptimizer: true` loads with its LARS optimizer.
+ *
+ * Needs `@tensorflow/tfjs-core` and `@tensorflow/tfjs-layers` (both in
+ * `@tensorflow/tfjs`); the root entry `lars-ts` never loads them.
+ *
+ * @packageDocumentation
+ */
+export * from './TfjsLARSOptimizer.js';
+export * from './LARSScheduleCallback.js';
+export * from './variableLayers.js';
+export { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from '../options/LARSOptimizerOptions.js';
+export * as presets from '../options/presets.js';
