@@ -25,6 +25,7 @@ import { escapeConfigStrings, unescapeConfigStrings } from './configStrings.js';
 import { layerUpdateTensors, steppedWeights } from './layerUpdateOps.js';
 import {
   variableLayers,
+  withoutUniqueSuffix,
   type VariableDescription,
   type VariableKindRule,
   type VariableLayer,
@@ -53,7 +54,9 @@ export interface TfjsLARSSetup {
   /**
    * Variables that use ratio 1 (plain momentum SGD) but keep weight decay,
    * by name: a list of exact names or a RegExp. Unlike `skipLARSLayers`
-   * (positions), names stay right when a layer is inserted. Default null.
+   * (positions), names stay right when a layer is inserted. A listed name
+   * also matches a variable whose name differs only by tfjs-layers'
+   * uniquifying `_N` suffix (`dense/kernel` matches `dense/kernel_1`). Default null.
    */
   readonly skipLayerNames?: VariableNameSelection | null;
   /**
@@ -331,17 +334,26 @@ export class TfjsLARSOptimizer extends Optimizer {
     if (this.disposed) throw new Error(`TfjsLARSOptimizer.${method}: this optimizer was disposed; create a new one`);
   }
 
-  /** Each entry's momentum key: exact names first, then loaded buffers claimed by tfjs-layers' `_N`-suffixed names. */
+  /**
+   * Each entry's momentum key. A buffer keyed by the entry's own name wins;
+   * else a loaded, unclaimed buffer whose name equals the entry's up to
+   * tfjs-layers' uniquifying `_N` suffix (and whose shape matches) is claimed,
+   * the first such buffer in saved order for the first such entry.
+   */
   private resolveKeys(entries: readonly StepEntry[]): string[] {
     const keys = entries.map((e) => this.keyOfEngineName.get(e.engineName) ?? e.engineName);
+    if (this.unclaimed.size === 0) return keys;
     const taken = new Set(keys.filter((k) => this.momentum.has(k)));
+    const pool = [...this.unclaimed];
     return keys.map((key, i) => {
-      if (this.momentum.has(key) || this.unclaimed.size === 0) return key;
-      const base = /^(.*)_\d+$/.exec(key)?.[1];
-      if (base === undefined || !this.unclaimed.has(base) || taken.has(base)) return key;
-      if (!sameShape(this.momentum.get(base)!.shape, entries[i].variable.shape)) return key;
-      taken.add(base);
-      return base;
+      if (this.momentum.has(key)) return key;
+      const base = withoutUniqueSuffix(key);
+      const match = pool.find(
+        (k) => !taken.has(k) && withoutUniqueSuffix(k) === base && sameShape(this.momentum.get(k)!.shape, entries[i].variable.shape),
+      );
+      if (match === undefined) return key;
+      taken.add(match);
+      return match;
     });
   }
 

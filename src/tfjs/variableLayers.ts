@@ -41,6 +41,16 @@ export interface VariableLayerRules {
   readonly kindOf: VariableKindRule | null;
 }
 
+/** The names a listed name may match: the key, the engine name, and both without tfjs-layers' `_N` suffix. */
+function namesOf(v: VariableDescription): string[] {
+  return [v.key, v.engineName, withoutUniqueSuffix(v.key), withoutUniqueSuffix(v.engineName)];
+}
+
+/** A name without the `_N` suffix tfjs-layers adds to make variable names unique (`dense/kernel_1` → `dense/kernel`). */
+export function withoutUniqueSuffix(name: string): string {
+  return name.replace(/_\d+$/, '');
+}
+
 /** The default kind of a variable: rank ≤ 1 (bias, normalization scale and offset) is `'bias'`, else `'weight'`. */
 export function defaultVariableKind(shape: readonly number[]): ParameterKind {
   return shape.length <= 1 ? 'bias' : 'weight';
@@ -67,7 +77,7 @@ export function variableLayers(variables: readonly VariableDescription[], rules:
   }
   const names = rules.skipLayerNames;
   if (Array.isArray(names)) {
-    const known = new Set(variables.flatMap((v) => [v.key, v.engineName]));
+    const known = new Set(variables.flatMap(namesOf));
     const missing = names.filter((n) => !known.has(n));
     if (missing.length > 0) {
       throw new OptimizerInputError(
@@ -85,7 +95,7 @@ export function variableLayers(variables: readonly VariableDescription[], rules:
       names.lastIndex = 0;
       return byKey || names.test(v.engineName);
     }
-    return (names as readonly string[]).includes(v.key) || (names as readonly string[]).includes(v.engineName);
+    return namesOf(v).some((n) => (names as readonly string[]).includes(n));
   };
   return variables.map((v, index) => {
     const chosen = rules.kindOf?.(v.key, v.shape);

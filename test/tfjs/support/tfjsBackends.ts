@@ -18,7 +18,7 @@ let wasmPathsSet = false;
  * nothing is fetched from the network.
  */
 export async function useTfjsBackend(name: TfjsBackendName): Promise<void> {
-  tf.env().set('IS_TEST', true); // no "install tfjs-node" banner
+  tf.env().set('PROD', true); // no "install tfjs-node" banner (IS_TEST would also turn on kernel leak checks that trip on tfjs-backend-wasm's own fusedMatMul)
   if (name === 'wasm' && !wasmPathsSet) {
     const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
     setWasmPaths(path.dirname(entry) + path.sep);
