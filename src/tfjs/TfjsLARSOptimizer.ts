@@ -105,6 +105,16 @@ export class TfjsLARSOptimizer extends Optimizer {
     return TFJS_LARS_CLASS_NAME;
   }
 
+  /**
+   * `instanceof` by prototype chain. tfjs-core gives `Optimizer` a duck-typed
+   * `instanceof` (any object with minimize, computeGradients and
+   * applyGradients) that subclasses would inherit, making every tfjs
+   * optimizer look like this one.
+   */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, instance);
+  }
+
   /** The validated, frozen options. */
   readonly options: LARSOptimizerOptions;
   /** Variables skipped by name, or null. */

@@ -57,6 +57,10 @@ describe('tfjs adapter: registration and config', () => {
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[TFJS_LARS_CLASS_NAME];
     expect(entry?.[0]).to.equal(TfjsLARSOptimizer);
     expect(new TfjsLARSOptimizer().getClassName()).to.equal(TFJS_LARS_CLASS_NAME);
+    // tfjs-core's duck-typed Optimizer instanceof must not make every optimizer a TfjsLARSOptimizer.
+    expect(tf.train.momentum(0.1, 0.9)).not.to.be.instanceOf(TfjsLARSOptimizer);
+    expect(new TfjsLARSOptimizer()).to.be.instanceOf(TfjsLARSOptimizer);
+    expect(new TfjsLARSOptimizer()).to.be.instanceOf(tf.Optimizer);
   });
 
   it('getConfig/fromConfig round-trip the options and the name-based skips (underscores included)', () => {
