@@ -53,6 +53,8 @@ async function saveToMemory(model: tfl.LayersModel): Promise<tf.io.ModelArtifact
 }
 
 describe('tfjs adapter: registration and config', () => {
+  before(async () => useTfjsBackend('cpu'));
+
   it('registers itself with tf.serialization under a fixed class name', () => {
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[TFJS_LARS_CLASS_NAME];
     expect(entry?.[0]).to.equal(TfjsLARSOptimizer);
