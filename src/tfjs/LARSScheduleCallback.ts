@@ -1,10 +1,13 @@
 import { Callback } from '@tensorflow/tfjs-layers';
 import type { TfjsLARSOptimizer } from './TfjsLARSOptimizer.js';
 
-/** The part of tfjs-layers' fit parameters the callback reads. */
-interface FitParams {
+/** The part of tfjs-layers' fit parameters {@link LARSScheduleCallback} reads. */
+export interface FitParams {
+  /** Batches per epoch, when fit knows them (fitDataset's batchesPerEpoch). */
   readonly steps?: number | null;
+  /** Training examples (fit on tensors). */
   readonly samples?: number | null;
+  /** Examples per batch. */
   readonly batchSize?: number | null;
 }
 

@@ -78,12 +78,12 @@ interface StepEntry {
 
 /**
  * LARS for TensorFlow.js: a tfjs-core `Optimizer` that applies the same
- * per-layer rule as lars-ts' {@link LARSOptimizer}, with each tfjs variable
+ * per-layer rule as lars-ts' `LARSOptimizer`, with each tfjs variable
  * as one layer. Use it in `model.compile({ optimizer })` or with
  * `optimizer.minimize(...)`.
  *
  * - The per-layer numbers come from the core's pure functions
- *   ({@link computeStepCoefficients}); the element-wise update runs as tfjs
+ *   (`computeStepCoefficients`); the element-wise update runs as tfjs
  *   ops on the active backend, and each step reads back one small tensor of
  *   squared norms (two with `maxUnorm`).
  * - Momentum lives in tfjs variables keyed by the variable's name

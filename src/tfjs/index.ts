@@ -13,3 +13,7 @@ export * from './LARSScheduleCallback.js';
 export * from './variableLayers.js';
 export { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from '../options/LARSOptimizerOptions.js';
 export * as presets from '../options/presets.js';
+export { OptimizerInputError, type OptimizerInputErrorCode } from '../core/OptimizerInputError.js';
+export { OptionsValidationError, type OptionsProblem } from '../options/OptionsValidationError.js';
+export type { LayerFlags } from '../optimizers/stepCoefficients.js';
+export type { ParameterKind } from '../models/ParameterLayout.js';
