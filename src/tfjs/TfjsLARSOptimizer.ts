@@ -134,6 +134,7 @@ export class TfjsLARSOptimizer extends Optimizer {
   private layerCache: { readonly signature: string; readonly layers: VariableLayer[] } | null = null;
   private stepsPerEpochOverride: number | null = null;
   private warnedSchedule = false;
+  private warnedPastEnd = false;
   private disposed = false;
 
   /**
@@ -234,6 +235,7 @@ export class TfjsLARSOptimizer extends Optimizer {
 
     const o = this.options;
     const stepNumber = this.iterations + 1;
+    this.warnIfPastScheduleEnd(stepNumber);
     const clipper = o.percentileClipping < 100 ? this.clipperFor(layers.length) : null;
     const { coefficients, clippedGradientSq } = computeStepCoefficients({
       layers,
@@ -420,6 +422,20 @@ export class TfjsLARSOptimizer extends Optimizer {
       `TfjsLARSOptimizer: ${needs.join(' and ')} count steps, but steps per epoch are unknown, so the learning rate stays at ` +
         `${o.initialLearningRate} (no warmup, no decay). Pass stepsPerEpoch in the options, or add ` +
         `new LARSScheduleCallback(optimizer) to model.fit's callbacks.`,
+    );
+  }
+
+  private warnIfPastScheduleEnd(stepNumber: number): void {
+    const o = this.options;
+    const perEpoch = this.stepsPerEpoch;
+    if (this.warnedPastEnd || perEpoch === null || o.learningRateSchedule === 'constant') return;
+    const total = o.maxIterations * perEpoch;
+    if (stepNumber <= total) return;
+    this.warnedPastEnd = true;
+    this.warn(
+      `TfjsLARSOptimizer: the '${o.learningRateSchedule}' schedule ended at step ${total} (maxIterations ${o.maxIterations} × ` +
+        `${perEpoch} steps per epoch); from step ${stepNumber} on the rate rests at minLearningRate ${o.minLearningRate}. ` +
+        'Set maxIterations to the number of epochs you train.',
     );
   }
 

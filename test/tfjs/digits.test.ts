@@ -28,7 +28,7 @@ for (const backend of TFJS_BACKENDS) {
     async function train(optimizer: tf.Optimizer, callbacks: LARSScheduleCallback[]): Promise<number> {
       const model = buildConvNet(7);
       model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-      await model.fit(data.trainX, data.trainY, { epochs: EPOCHS, batchSize: BATCH, verbose: 0, callbacks });
+      await model.fit(data.trainX, data.trainY, { epochs: EPOCHS, batchSize: BATCH, verbose: 0, shuffle: false, callbacks });
       const acc = accuracy(model, data.testX, data.testY);
       model.dispose();
       optimizer.dispose();

@@ -155,6 +155,19 @@ for (const backend of TFJS_BACKENDS) {
       tf.dispose(vars);
     });
 
+    it('warns once when training runs past the end of a decaying schedule', () => {
+      const warnings: string[] = [];
+      const vars = variables();
+      const opt = new TfjsLARSOptimizer({ initialLearningRate: 0.5, warmupEpochs: 0, maxIterations: 1, stepsPerEpoch: 2 }, { onWarning: (m) => warnings.push(m) });
+      for (let s = 0; s < 2; s++) opt.applyGradients(gradients(vars));
+      expect(warnings).to.deep.equal([]);
+      for (let s = 0; s < 3; s++) opt.applyGradients(gradients(vars));
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/'polynomial' schedule ended at step 2 .*from step 3 on the rate rests at minLearningRate 0.*maxIterations/);
+      opt.dispose();
+      tf.dispose(vars);
+    });
+
     it('LARSScheduleCallback reads steps per epoch from fit (⌈samples / batch⌉) and warmup follows them', async () => {
       const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
       const warnings: string[] = [];
