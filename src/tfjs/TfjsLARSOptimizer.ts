@@ -1,12 +1,8 @@
 import {
-  engine,
   Optimizer,
-  reshape,
   scalar,
   serialization,
-  square,
   stack,
-  sum,
   tensor2d,
   tidy,
   variable,
@@ -23,6 +19,9 @@ import { clipUpdateNorms, computeStepCoefficients } from '../optimizers/stepCoef
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from '../options/LARSOptimizerOptions.js';
 import { OptionsValidationError } from '../options/OptionsValidationError.js';
 import { escapeConfigStrings, unescapeConfigStrings } from './configStrings.js';
+import type { NamedTensor } from './NamedTensor.js';
+import { MOMENTUM_SUFFIX, parseWeights, PERCENTILE_HISTORY_WEIGHT, STEPS_PER_EPOCH_WEIGHT } from './optimizerWeights.js';
+import { checkFiniteNorms, collectEntries, readSquaredNorms, sameShape, sumOfSquares, type StepEntry } from './stepInputs.js';
 import { layerUpdateTensors, steppedWeights } from './layerUpdateOps.js';
 import {
   variableLayers,
@@ -35,21 +34,6 @@ import {
 
 /** The name the adapter registers under with `tf.serialization.registerClass`; a saved model's `optimizer_config.class_name`. */
 export const TFJS_LARS_CLASS_NAME = 'LarsTs.LARS';
-/** Suffix of a momentum weight's name in {@link TfjsLARSOptimizer.getWeights}: `<variable>/lars_momentum`. */
-export const MOMENTUM_SUFFIX = '/lars_momentum';
-/** Name of the weight that carries steps per epoch learned from `fit` (int32 scalar). */
-export const STEPS_PER_EPOCH_WEIGHT = 'lars/steps_per_epoch';
-/** Name of the weight that carries the percentile-clipping history (the float64 bits as int32, one row per layer). */
-export const PERCENTILE_HISTORY_WEIGHT = 'lars/percentile_history';
-
-/** A tensor with a name, as tfjs optimizers exchange gradients and weights (tfjs-core's `NamedTensor`). */
-export interface NamedTensor {
-  /** The variable's or weight's name. */
-  name: string;
-  /** Its value. */
-  tensor: Tensor;
-}
-
 /** Wiring of a {@link TfjsLARSOptimizer} that is not a LARS option. */
 export interface TfjsLARSSetup {
   /**
@@ -68,13 +52,6 @@ export interface TfjsLARSSetup {
   readonly kindOf?: VariableKindRule | null;
   /** Where warnings go. Default `console.warn` with a `lars-ts:` prefix. */
   readonly onWarning?: (message: string) => void;
-}
-
-/** A variable, its gradient and its engine name, as one step sees them. */
-interface StepEntry {
-  readonly engineName: string;
-  readonly variable: Variable;
-  readonly gradient: Tensor;
 }
 
 /**
@@ -504,81 +481,6 @@ function isStringList(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
-}
-
-/** The (variable, gradient) pairs of a step, skipping null gradients, with every check that needs no data. */
-function collectEntries(variableGradients: NamedTensorMap | NamedTensor[]): StepEntry[] {
-  const pairs: [string, Tensor | null | undefined][] = Array.isArray(variableGradients)
-    ? variableGradients.map((item) => [item.name, item.tensor])
-    : Object.keys(variableGradients).map((name) => [name, variableGradients[name]]);
-  const registered = engine().registeredVariables;
-  const out: StepEntry[] = [];
-  for (const [name, gradient] of pairs) {
-    if (gradient == null) continue;
-    const v = registered[name];
-    if (v === undefined) {
-      throw new OptimizerInputError('invalid-layout', `no tfjs variable named ${JSON.stringify(name)} is registered; nothing was changed`);
-    }
-    if (v.dtype !== 'float32' || gradient.dtype !== 'float32') {
-      throw new OptimizerInputError(
-        'dtype-mismatch',
-        `variable ${name} is ${v.dtype} and its gradient ${gradient.dtype}; LARS needs float32 for both; nothing was changed`,
-      );
-    }
-    if (!sameShape(v.shape, gradient.shape)) {
-      throw new OptimizerInputError(
-        'length-mismatch',
-        `the gradient of ${name} has shape [${gradient.shape.join(', ')}], but the variable has shape [${v.shape.join(', ')}]; nothing was changed`,
-      );
-    }
-    out.push({ engineName: name, variable: v, gradient });
-  }
-  return out;
-}
-
-/** Every variable's ‖w‖² and ‖g‖², interleaved, computed on the tfjs backend and read back in one transfer. */
-function readSquaredNorms(entries: readonly StepEntry[]): Float64Array {
-  const packed = tidy(() => stack(entries.flatMap((e) => [sumOfSquares(e.variable), sumOfSquares(e.gradient)])));
-  try {
-    return Float64Array.from(packed.dataSync());
-  } finally {
-    packed.dispose();
-  }
-}
-
-/**
- * Σx² in float32, summed row by row (rows of the last dimension) and then
- * over the rows. tfjs-backend-wasm sums a whole tensor one float32 element
- * after another, which for a 1M-element kernel puts ~4e-6 relative error on
- * the norms; two shorter sums lose far less (about (rows + columns)·2⁻²⁴).
- */
-function sumOfSquares(x: Tensor): Tensor {
-  const squares = square(x);
-  if (x.rank < 2 || x.size === 0) return sum(squares);
-  const columns = x.shape[x.rank - 1];
-  return sum(sum(reshape(squares, [x.size / columns, columns]), 1));
-}
-
-function checkFiniteNorms(layers: readonly VariableLayer[], norms: Float64Array): void {
-  for (const layer of layers) {
-    const l = layer.index;
-    if (!Number.isFinite(norms[2 * l + 1])) {
-      throw new OptimizerInputError(
-        'non-finite-gradient',
-        `the gradient of variable ${l} (${layer.name}) holds NaN or ±Infinity (or values whose float32 squares overflow); nothing was changed`,
-      );
-    }
-    if (!Number.isFinite(norms[2 * l])) {
-      throw new OptimizerInputError(
-        'non-finite-parameters',
-        `variable ${l} (${layer.name}) holds NaN or ±Infinity (or values whose float32 squares overflow); nothing was changed`,
-      );
-    }
-  }
-}
-
 function applyDirect(entries: readonly StepEntry[], buffers: readonly Variable[] | null, c: LayerCoefficients): void {
   tidy(() => {
     entries.forEach((e, l) => {
@@ -591,54 +493,3 @@ function applyDirect(entries: readonly StepEntry[], buffers: readonly Variable[]
   });
 }
 
-/** What {@link TfjsLARSOptimizer.setWeights} restores, checked. */
-interface ParsedWeights {
-  readonly iterations: number;
-  readonly stepsPerEpoch: number | null;
-  readonly history: Float64Array | null;
-  readonly momentum: Map<string, Tensor>;
-}
-
-async function parseWeights(weightValues: NamedTensor[], options: LARSOptimizerOptions): Promise<ParsedWeights> {
-  const bad = (message: string): OptimizerInputError =>
-    new OptimizerInputError('invalid-state', `cannot load TfjsLARSOptimizer weights: ${message}; nothing was changed`);
-  if (!Array.isArray(weightValues) || weightValues.length === 0) throw bad('expected a non-empty list of named tensors, iterations first');
-  const [first, ...rest] = weightValues;
-  if (first?.tensor == null || first.tensor.size !== 1) throw bad('the first weight must be the iteration count (a scalar)');
-  const iterations = (await first.tensor.data())[0];
-  if (!(Number.isInteger(iterations) && iterations >= 0)) throw bad(`the iteration count must be a non-negative integer, got ${iterations}`);
-  let stepsPerEpoch: number | null = null;
-  let history: Float64Array | null = null;
-  const momentum = new Map<string, Tensor>();
-  for (const w of rest) {
-    if (typeof w?.name !== 'string' || w.tensor == null) throw bad('every weight needs a name and a tensor');
-    if (w.name === STEPS_PER_EPOCH_WEIGHT) {
-      const steps = (await w.tensor.data())[0];
-      if (w.tensor.size !== 1 || !(Number.isInteger(steps) && steps >= 1)) throw bad(`${STEPS_PER_EPOCH_WEIGHT} must be a positive integer, got ${steps}`);
-      stepsPerEpoch = steps;
-    } else if (w.name === PERCENTILE_HISTORY_WEIGHT) {
-      if (w.tensor.dtype !== 'int32' || w.tensor.rank !== 2 || w.tensor.shape[1] !== 2 * PERCENTILE_HISTORY) {
-        throw bad(`${PERCENTILE_HISTORY_WEIGHT} must be int32 of shape [layers, ${2 * PERCENTILE_HISTORY}]`);
-      }
-      const bits = Int32Array.from(await w.tensor.data());
-      history = new Float64Array(bits.buffer);
-      if (!history.every((x) => Number.isFinite(x) && x >= 0)) throw bad('the percentile history holds negative, NaN or infinite values');
-    } else if (w.name.endsWith(MOMENTUM_SUFFIX)) {
-      const key = w.name.slice(0, -MOMENTUM_SUFFIX.length);
-      if (momentum.has(key)) throw bad(`${w.name} appears twice`);
-      if (w.tensor.dtype !== 'float32') throw bad(`${w.name} is ${w.tensor.dtype}, expected float32`);
-      const values = await w.tensor.data();
-      if (!Array.from(values as ArrayLike<number>).every((x) => Number.isFinite(x))) throw bad(`${w.name} holds NaN or ±Infinity`);
-      momentum.set(key, w.tensor);
-    } else {
-      throw bad(`unknown weight ${JSON.stringify(w.name)} (expected ${STEPS_PER_EPOCH_WEIGHT}, ${PERCENTILE_HISTORY_WEIGHT} or <variable>${MOMENTUM_SUFFIX})`);
-    }
-  }
-  if (momentum.size > 0 && options.momentum === 0) {
-    throw bad(`the weights carry momentum for ${momentum.size} variable(s), but this optimizer has momentum 0 and would drop it`);
-  }
-  if (momentum.size === 0 && options.momentum > 0 && iterations > 0) {
-    throw bad(`the weights carry no momentum after ${iterations} step(s), but this optimizer has momentum ${options.momentum}`);
-  }
-  return { iterations, stepsPerEpoch, history, momentum };
-}

@@ -9,6 +9,8 @@
  * @packageDocumentation
  */
 export * from './TfjsLARSOptimizer.js';
+export type { NamedTensor } from './NamedTensor.js';
+export { MOMENTUM_SUFFIX, PERCENTILE_HISTORY_WEIGHT, STEPS_PER_EPOCH_WEIGHT } from './optimizerWeights.js';
 export * from './LARSScheduleCallback.js';
 export * from './variableLayers.js';
 export { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from '../options/LARSOptimizerOptions.js';

@@ -1,0 +1,9 @@
+import type { Tensor } from '@tensorflow/tfjs-core';
+
+/** A tensor with a name, as tfjs optimizers exchange gradients and weights (tfjs-core's `NamedTensor`). */
+export interface NamedTensor {
+  /** The variable's or weight's name. */
+  name: string;
+  /** Its value. */
+  tensor: Tensor;
+}
