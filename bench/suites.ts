@@ -2,6 +2,7 @@ import { eightBitSuite } from './eightBit.js';
 import { gpuStepSuite } from './gpuStep.js';
 import { cpuStepSuite } from './cpuStep.js';
 import { workerCommitSuite } from './workerCommit.js';
+import { tfjsStepSuite } from './tfjsStep.js';
 
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
@@ -10,4 +11,4 @@ export interface BenchSuite {
 }
 
 /** Every registered suite. */
-export const suites: BenchSuite[] = [cpuStepSuite, workerCommitSuite, gpuStepSuite, eightBitSuite];
+export const suites: BenchSuite[] = [cpuStepSuite, workerCommitSuite, gpuStepSuite, eightBitSuite, tfjsStepSuite];

@@ -22,6 +22,7 @@ const outDir = path.join(root, 'dist/browser');
 const DEFAULT_ENTRIES = [
   ['src/index.ts', 'lars-ts'],
   ['src/backends/index.ts', 'backends'],
+  ['src/tfjs/index.ts', 'tfjs'],
 ];
 
 /**
