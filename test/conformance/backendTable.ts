@@ -215,6 +215,11 @@ export const BACKENDS: readonly ConformanceBackend[] = [
   },
 ];
 
+/** The WebAssembly memory of a backend that places vectors (see {@link ConformanceBackend.zeroCopy}). */
+export function heapOf(backend: OptimizerBackend): { addressOf(data: ArrayBufferView): number | null } {
+  return asWasm(backend).heap;
+}
+
 /**
  * Registers `body` once per backend, in a `describe` titled `title` with the
  * backend's label, skipping the block where the backend cannot run here.

@@ -4,12 +4,9 @@ import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { normal } from '../support/random.js';
 import { backendOf, stateOf } from '../support/optimizerInternals.js';
-import { forEachBackend } from './backendTable.js';
+import { forEachBackend, heapOf } from './backendTable.js';
 import { expectExact, expectFloat32 } from './compare.js';
 import { EIGHT_BIT_CASES, gradient, layersOf, maxAbsDiff, startWeights, type EightBitCase } from './eightBitFixtures.js';
-
-/** The WebAssembly memory of a backend that places vectors (see ConformanceBackend.zeroCopy). */
-const heapOf = (backend: OptimizerBackend) => (backend as unknown as { heap: { addressOf(a: ArrayBufferView): number | null } }).heap;
 
 forEachBackend('8-bit state steps like the JS loops, step by step', (b) => {
   if (b.isReference) return;
@@ -21,6 +18,14 @@ forEachBackend('8-bit state steps like the JS loops, step by step', (b) => {
       this.timeout(120_000);
       const L = c.layout;
       const backend: OptimizerBackend = await b.create();
+      // Record the states the backend creates: one 8-bit state with momentum, none without.
+      const states: unknown[] = [];
+      const create = backend.createState.bind(backend);
+      backend.createState = (plan, dtype) => {
+        const state = create(plan, dtype);
+        states.push(state);
+        return state;
+      };
       const warnings: string[] = [];
       const opt = c.make(L.layout)({ backend, onWarning: (m) => warnings.push(m) });
       const ref = c.make(L.layout)({ backend: await b.reference(zeroCopy), onWarning: (m) => expect.fail(`reference warned: ${m}`) });
@@ -55,10 +60,13 @@ forEachBackend('8-bit state steps like the JS loops, step by step', (b) => {
       expect(b.work(backend) - before, 'work per step').to.be.at.least(b.minWorkPerStep * steps);
       b.expectWorked(backend, before, zeroCopy, opt.layerPlan!);
       if (ref.options.momentum === 0) {
+        expect(states).to.have.length(0);
         expect(stateOf(opt)).to.equal(null);
         expect(opt.saveState().momentum).to.equal(null);
       } else {
-        expect(stateOf(opt)).to.be.an.instanceOf(b.quantizedState);
+        expect(states).to.have.length(1);
+        expect(states[0]).to.be.an.instanceOf(b.quantizedState);
+        expect(stateOf(opt)).to.equal(states[0]);
         const layers = layersOf(opt.saveState());
         // The zero layer went through the zero-block path: absmax 0, the zero code.
         const frozen = layers[L.frozenLayer];

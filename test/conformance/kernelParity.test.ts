@@ -7,7 +7,7 @@ import { buildLayerPlan, PLAIN_PLAN, type LayerPlan } from '../../src/core/Layer
 import { type BackendState, type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { fillRandom } from '../support/random.js';
 import { relL2 } from '../support/relativeError.js';
-import { forEachBackend, type ConformanceBackend } from './backendTable.js';
+import { forEachBackend, heapOf, type ConformanceBackend } from './backendTable.js';
 import { maxAbsDiff } from './eightBitFixtures.js';
 
 const U32 = 2 ** -24;
@@ -162,6 +162,7 @@ forEachBackend('backend-level steps from the same coefficients as the JS loops (
           const chunking = b.tolerance.kind === 'float32' ? new ChunkLayout(plan) : null;
           const original = c.weights();
           const w1 = place(original);
+          if (b.zeroCopy.includes(true)) expect(heapOf(backend).addressOf(w1.data) !== null, 'a vector in backend memory').to.equal(zeroCopy);
           const ref = referenceRun(c, dtype);
           const s1 = c.momentum ? backend.createState(plan, dtype) : null;
           const since = b.work(backend);

@@ -1,40 +1,27 @@
 import { expect } from 'chai';
-import { LARS32bit, LARS8bit, Vector, type FixedBitsKwargs, type ParameterLayout, type SavedOptimizerState } from '../../src/index.js';
-import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
-import { GpuJsBackend } from '../../src/backends/gpujs/GpuJsBackend.js';
+import { LARS32bit, LARS8bit, Vector, type FixedBitsKwargs, type ParameterLayout } from '../../src/index.js';
 import { GpuQuantizedState } from '../../src/backends/gpujs/GpuQuantizedState.js';
 import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
 import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
 import { buildLayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
 import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
-import { type LayerState } from '../../src/core/StateSnapshot.js';
 import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import type { GpuState } from '../../src/backends/gpujs/GpuState.js';
-import { decodeBase64 } from '../../src/util/base64.js';
 import { normal, normalFloat32 } from '../support/random.js';
-import { checkEightBitTracking } from '../support/trackingCheck.js';
 import { newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
 import { relL2 } from '../support/relativeError.js';
 import { stateOf } from '../support/optimizerInternals.js';
+import { BACKENDS, type Tolerance } from '../conformance/backendTable.js';
 
 /**
- * Tolerances of 8-bit GPU state against the CPU's 8-bit state, with
- * u = 2⁻²⁴ the float32 unit roundoff:
- *
- * - absmax: max|b| over a block, where b carries a few float32 roundings
- *   against the CPU's float64 b (rounded once to float32): relative 1e-6 (≈ 17u).
- * - codes: the GPU's quotient q = b/absmax differs from the CPU's by a few u,
- *   so where q lies that close to a midpoint the two pick neighbouring codes.
- *   Each element's quotient is within ~1e-6 of a midpoint with probability
- *   ~ 1e-6 / (midpoint spacing ≥ 1e-4) per step, so the test allows one in
- *   2000 elements off by one code (cumulative, per step) and none further.
- * - parameters: float32 rounding of the update (as in gpuParity.test.ts,
- *   1e-6 of ‖w‖ per layer) plus, after a code differs, a step of one code
- *   in the momentum (≤ 0.03·absmax, times lr); per-layer relative L2 1e-5.
+ * Tolerances of 8-bit GPU state against the CPU's 8-bit state: those of the
+ * gpu.js row of the conformance table (test/conformance/backendTable.ts, where
+ * they are explained), which also runs the optimizer-level 8-bit scenarios
+ * (step-by-step parity, tracking, save/restore, snapshot refusal, kernel failure).
  */
-const ABSMAX_REL = 1e-6;
-const OFF_BY_ONE_RATE = 1 / 2000;
-const PARAM_REL_L2 = 1e-5;
+const GPU_TOLERANCE = BACKENDS.find((b) => b.name === 'headlessgl')!.tolerance as Extract<Tolerance, { kind: 'float32' }>;
+const ABSMAX_REL = GPU_TOLERANCE.absmaxRel;
+const OFF_BY_ONE_RATE = GPU_TOLERANCE.offByOneRate;
 
 const KWARGS = { lr: 0.01, momentum: 0.9, weight_decay: 1e-4 };
 
@@ -65,15 +52,6 @@ function quantizedStateOf(opt: LARS8bit<'float32'>): GpuQuantizedState {
   return stateOf<GpuQuantizedState>(opt);
 }
 
-/** The saved state's layers, decoded. */
-function layersOf(saved: SavedOptimizerState): LayerState[] {
-  return saved.momentum!.map((m) =>
-    m.bits === 8
-      ? { bits: 8 as const, codes: decodeBase64(m.codes), absmax: new Float32Array(decodeBase64(m.absmax).buffer) }
-      : { bits: 32 as const, values: new Float32Array(decodeBase64(m.values).buffer) },
-  );
-}
-
 /** Mixed-layout parameters: N(0, 0.1), the frozen layer all zero. */
 function mixedParams(seed: number): Vector<'float32'> {
   const w = normalFloat32(MIXED_N, normal(seed), 0.1);
@@ -92,87 +70,6 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
   this.timeout(300_000);
   before(function () {
     requireGpuOrSkip(this);
-  });
-
-  it('tracks a 32-bit run within bitsandbytes’ bounds over 100 re-synced steps (layers >= 4096)', () => {
-    const gpu = newGpuBackend();
-    let launches = gpu.launches;
-    const opt8 = checkEightBitTracking(() => gpu, {
-      label: 'GPU',
-      // The 32-bit reference on the CPU, started from the 8-bit run's exact position.
-      reference: () => new CpuBackend(),
-      afterStep: (step) => {
-        expect(gpu.launches, `step ${step} ran kernels`).to.be.greaterThan(launches);
-        launches = gpu.launches;
-      },
-    });
-    expect(opt8.backendName).to.equal('headlessgl');
-    expect(quantizedStateOf(opt8 as LARS8bit<'float32'>)).to.be.instanceOf(GpuQuantizedState);
-    opt8.dispose();
-  });
-
-  describe('agrees with the CPU backend’s 8-bit state, step by step', () => {
-    const cases: [string, FixedBitsKwargs][] = [
-      ['nesterov, weight decay, max_unorm 0.02', { lr: 0.05, momentum: 0.9, weight_decay: 1e-3, nesterov: true, max_unorm: 0.02 }],
-      ['dampening, percentile clipping, no max_unorm', { lr: 0.05, momentum: 0.8, dampening: 0.3, percentile_clipping: 80, max_unorm: 0 }],
-      ['every layer 8-bit (min_8bit_size 1), max_unorm 0.005', { lr: 0.1, momentum: 0.95, weight_decay: 5e-4, min_8bit_size: 1, max_unorm: 0.005 }],
-    ];
-    cases.forEach(([name, kwargs], k) => {
-      it(name, () => {
-        const gpu = run8(MIXED_LAYOUT, kwargs, newGpuBackend());
-        const cpu = run8(MIXED_LAYOUT, kwargs, new CpuBackend());
-        const wG = mixedParams(20 + k);
-        const wC = wG.clone();
-        const rnd = normal(30 + k);
-        const n8 = MIXED_LAYOUT.filter((t) => t.size >= (kwargs.min_8bit_size ?? 4096)).reduce((a, t) => a + t.size, 0);
-        const before = (gpu.backend as GpuJsBackend).launches;
-        let offByOne = 0;
-        for (let step = 0; step < 6; step++) {
-          const g = mixedGradient(rnd);
-          gpu.opt.step(wG, g);
-          cpu.opt.step(wC, g);
-          const plan = gpu.opt.layerPlan!;
-          for (const s of plan.segments) {
-            expect(relL2(wG.data, wC.data, s.start, s.end), `step ${step} params of ${s.name}`).to.be.at.most(PARAM_REL_L2);
-          }
-          const a = layersOf(gpu.opt.saveState());
-          const b = layersOf(cpu.opt.saveState());
-          offByOne = 0;
-          a.forEach((la, l) => {
-            const lb = b[l];
-            expect(la.bits, `layer ${l} bits`).to.equal(lb.bits);
-            expect(la.bits).to.equal(plan.segments[l].stateBits);
-            if (la.bits === 8 && lb.bits === 8) {
-              expect(la.codes.length).to.equal(lb.codes.length);
-              for (let i = 0; i < la.codes.length; i++) {
-                const d = Math.abs(la.codes[i] - lb.codes[i]);
-                expect(d, `step ${step} layer ${l} code ${i}`).to.be.at.most(1);
-                offByOne += d;
-              }
-              expect(la.absmax.length).to.equal(lb.absmax.length);
-              for (let j = 0; j < la.absmax.length; j++) {
-                expect(Math.abs(la.absmax[j] - lb.absmax[j]), `step ${step} layer ${l} absmax ${j}`).to.be.at.most(ABSMAX_REL * lb.absmax[j]);
-              }
-            } else if (la.bits === 32 && lb.bits === 32) {
-              expect(relL2(la.values, lb.values, 0, lb.values.length), `step ${step} momentum of layer ${l}`).to.be.at.most(1e-5);
-            }
-          });
-          expect(offByOne, `step ${step}: codes off by one`).to.be.at.most(OFF_BY_ONE_RATE * n8);
-        }
-        // The zero layer stays a zero block: absmax 0 and the zero code, on both.
-        const frozen = layersOf(gpu.opt.saveState())[3];
-        expect(frozen.bits).to.equal(8);
-        if (frozen.bits === 8) {
-          expect(Array.from(frozen.absmax).every((x) => x === 0)).to.equal(true);
-          expect(Array.from(frozen.codes).every((c) => c === 127)).to.equal(true);
-        }
-        console.log(`      ${name}: ${offByOne} of ${n8} codes off by one after 6 steps`);
-        expect(gpu.warnings).to.deep.equal([]);
-        expect(gpu.opt.backendName).to.equal('headlessgl');
-        expect((gpu.backend as GpuJsBackend).launches - before).to.be.at.least(6 * 5);
-        gpu.opt.dispose();
-      });
-    });
   });
 
   it('backend level: update norms and one fused step from the same (restored) 8-bit state as the CPU', () => {
@@ -274,95 +171,5 @@ describe('8-bit momentum state on the gpu.js backend (headless-gl)', function ()
     expect(opt.stateBytes()).to.be.below(0.4 * full.stateBytes());
     opt.dispose();
     full.dispose();
-  });
-
-  it('restore refuses a snapshot that does not fit, checking every layer before changing the device state', () => {
-    const { opt, backend } = run8(MIXED_LAYOUT, KWARGS, newGpuBackend());
-    opt.step(mixedParams(70), mixedGradient(normal(71)));
-    const snapshot = quantizedStateOf(opt).snapshot();
-    const target = backend.createState(opt.layerPlan!, 'float32');
-    expect(target).to.be.an.instanceOf(GpuQuantizedState);
-    const empty = target.snapshot();
-    const layers = snapshot.layers;
-    // A bad last layer must not let the earlier ones be written.
-    const badLast = { ...snapshot, layers: [...layers.slice(0, 4), { bits: 8 as const, codes: new Uint8Array(7), absmax: new Float32Array(1) }] };
-    expect(() => target.restore(badLast)).to.throw(/layer 4 is 8-bit, but this optimizer keeps it 32-bit/);
-    const negative = { ...snapshot, layers: layers.map((x, l) => (l === 1 && x.bits === 8 ? { ...x, absmax: x.absmax.map((a, i) => (i === 5 ? -1 : a)) } : x)) };
-    expect(() => target.restore(negative)).to.throw(/layer 1 has absmax -1/);
-    const short = { ...snapshot, layers: layers.map((x, l) => (l === 0 && x.bits === 8 ? { ...x, absmax: x.absmax.slice(1) } : x)) };
-    expect(() => target.restore(short)).to.throw(/layer 0 has 31 absmax value\(s\), expected 32/);
-    expect(target.snapshot()).to.deep.equal(empty);
-    target.restore(snapshot);
-    expect(target.snapshot()).to.deep.equal(snapshot);
-    target.dispose();
-    opt.dispose();
-  });
-
-  it('saveState on the GPU continues bit-identically in a fresh GPU optimizer, and on the CPU', () => {
-    const kwargs = { ...KWARGS, percentile_clipping: 90, nesterov: true };
-    const a = run8(MIXED_LAYOUT, kwargs, newGpuBackend());
-    const rnd = normal(50);
-    const grads = Array.from({ length: 8 }, () => mixedGradient(rnd));
-    const wa = mixedParams(51);
-    for (let s = 0; s < 4; s++) a.opt.step(wa, grads[s]);
-    const saved = JSON.parse(JSON.stringify(a.opt.saveState())) as SavedOptimizerState;
-    expect(saved.momentum!.map((m) => m.bits)).to.deep.equal([8, 8, 32, 8, 32]);
-
-    const b = run8(MIXED_LAYOUT, kwargs, newGpuBackend());
-    b.opt.loadState(saved);
-    expect(b.opt.saveState()).to.deep.equal(saved);
-    const c = run8(MIXED_LAYOUT, kwargs, new CpuBackend());
-    c.opt.loadState(saved);
-    expect(c.opt.saveState()).to.deep.equal(saved);
-    const wb = wa.clone();
-    const wc = wa.clone();
-    for (let s = 4; s < 8; s++) {
-      a.opt.step(wa, grads[s]);
-      b.opt.step(wb, grads[s]);
-      c.opt.step(wc, grads[s]);
-    }
-    expect(Buffer.from(wb.data.buffer).equals(Buffer.from(wa.data.buffer))).to.equal(true);
-    expect(b.opt.saveState()).to.deep.equal(a.opt.saveState());
-    for (const s of a.opt.layerPlan!.segments) expect(relL2(wc.data, wa.data, s.start, s.end), s.name).to.be.at.most(PARAM_REL_L2);
-    // And back: the CPU's state loads onto the GPU exactly.
-    const d = run8(MIXED_LAYOUT, kwargs, newGpuBackend());
-    const fromCpu = c.opt.saveState();
-    d.opt.loadState(fromCpu);
-    expect(d.opt.saveState()).to.deep.equal(fromCpu);
-    for (const r of [a, b, d]) {
-      expect(r.warnings).to.deep.equal([]);
-      expect(r.opt.backendName).to.equal('headlessgl');
-      r.opt.dispose();
-    }
-  });
-
-  it('a kernel failing mid-run moves to the CPU with a warning, carrying the 8-bit state exactly', () => {
-    // max_unorm 0: the coefficients do not depend on the (float32) GPU norms, so the CPU's continuation is comparable bit for bit.
-    const kwargs = { ...KWARGS, max_unorm: 0 };
-    const gpu = run8(MIXED_LAYOUT, kwargs, newGpuBackend());
-    const rnd = normal(60);
-    const w = mixedParams(61);
-    for (let s = 0; s < 3; s++) gpu.opt.step(w, mixedGradient(rnd));
-    const committed = gpu.opt.saveState();
-    const wBefore = w.clone();
-    const resources = (gpu.backend as unknown as { resources: { quantized: { kernels: Record<string, unknown> } } }).resources;
-    resources.quantized.kernels.params = () => {
-      throw new Error('forced GPU failure');
-    };
-    const g = mixedGradient(rnd);
-    gpu.opt.step(w, g);
-    expect(gpu.warnings).to.have.length(1);
-    expect(gpu.warnings[0]).to.match(/headlessgl failed \(forced GPU failure\); continuing on the CPU/);
-    // It lands on the fastest CPU backend that holds 8-bit state (WebAssembly once it does, else the JS loops).
-    const landing = [createCpuBackend()].map((b) => (b.supportsStateBits(8) ? b : new CpuBackend()))[0];
-    expect(gpu.opt.backendName).to.equal(landing.name);
-    // The CPU continued from the last committed GPU state: the same as a CPU optimizer loaded with it.
-    const cpu = run8(MIXED_LAYOUT, kwargs, landing);
-    cpu.opt.loadState(committed);
-    cpu.opt.step(wBefore, g);
-    expect(Buffer.from(w.data.buffer).equals(Buffer.from(wBefore.data.buffer))).to.equal(true);
-    expect(gpu.opt.saveState()).to.deep.equal(cpu.opt.saveState());
-    expect(gpu.opt.saveState().momentum!.map((m) => m.bits)).to.deep.equal([8, 8, 32, 8, 32]);
-    gpu.opt.dispose();
   });
 });
