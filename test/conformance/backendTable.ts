@@ -65,15 +65,33 @@ export interface ConformanceBackend {
   readonly isReference: boolean;
   /** The numeric types it computes in (others move to the CPU with a warning). */
   readonly dtypes: readonly NumericType[];
-  /** Vector placements to try: ordinary vectors, and (true) vectors from the backend's allocateVector where that places them in its memory. */
+  /**
+   * Vector placements to try: ordinary vectors (false), and vectors from the
+   * backend's allocateVector where that places them in its memory (true). The
+   * threaded backend tries zero-copy only: ordinary vectors stay on the calling
+   * thread, the WebAssembly row's code.
+   */
   readonly zeroCopy: readonly boolean[];
   /** Golden replay: numeric type and the bound it meets. */
   readonly golden: { readonly dtype: 'float32' | 'float64'; readonly maxAbs?: number; readonly maxRel?: number };
   readonly tolerance: Tolerance;
-  /** The most steps a scenario takes on it (a software-rendered GPU step costs ~100 WebAssembly steps). */
+  /**
+   * The longest case (in steps, all phases) of a scenario's case list that
+   * runs on it; longer cases skip it (single-case scenarios, like tracking, run everywhere).
+   * A software-rendered GPU step, with its readbacks and a kernel compile
+   * per optimizer, costs about a hundred WebAssembly steps, so the GPU runs the
+   * short cases (the ones its own tests always ran) and the suite does not grow.
+   */
   readonly maxSteps: number;
   /** Work ({@link ConformanceBackend.work}) each optimizer step must at least show. */
   readonly minWorkPerStep: number;
+  /**
+   * Whether its 8-bit state has code of its own. False for the threaded
+   * backend: its pool takes plans of 32-bit layers only (WasmThreadPool.accepts),
+   * so every 8-bit step runs on the calling thread, the WebAssembly row's code;
+   * the 8-bit scenarios skip it rather than run that row twice.
+   */
+  readonly ownEightBit: boolean;
   /** The class of its 8-bit state. */
   readonly quantizedState: abstract new (...args: never[]) => BackendState;
   /** For a `describe` block's `before` hook: skips (or under REQUIRE_GPU=1 fails) where the backend cannot run. */
@@ -130,6 +148,7 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     tolerance: { kind: 'exact', float32StepAbs: 2 ** -20 * 4, sumUlps: 1 },
     maxSteps: Infinity,
     minWorkPerStep: 0,
+    ownEightBit: true,
     quantizedState: QuantizedHostState,
     create: async () => new CpuBackend(),
     reference: async () => new CpuBackend(),
@@ -149,6 +168,7 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     tolerance: { kind: 'exact', float32StepAbs: 2 ** -20 * 4, sumUlps: 1 },
     maxSteps: Infinity,
     minWorkPerStep: 0,
+    ownEightBit: true,
     quantizedState: WasmQuantizedState,
     create: async () => {
       const b = WasmBackend.create();
@@ -169,11 +189,12 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     name: 'wasm-simd',
     isReference: false,
     dtypes: ['float32', 'float64'],
-    zeroCopy: [true, false],
+    zeroCopy: [true],
     golden: { dtype: 'float64', maxAbs: 1e-12 },
     tolerance: { kind: 'exact', float32StepAbs: 2 ** -20 * 4, sumUlps: 3 },
     maxSteps: Infinity,
     minWorkPerStep: 0,
+    ownEightBit: false,
     quantizedState: WasmQuantizedState,
     create: threaded,
     // The same chunking, so zero-copy norms are summed piece by piece in the same order.
@@ -196,8 +217,9 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     zeroCopy: [false],
     golden: { dtype: 'float32', maxRel: 1e-5 },
     tolerance: { kind: 'float32', absmaxRel: 1e-6, offByOneRate: 1 / 2000, paramRelL2: 1e-5, momentumRelL2: 1e-5, elementRel: 1e-6, kernelParamRelL2: 1e-6 },
-    maxSteps: 6,
+    maxSteps: 8,
     minWorkPerStep: 5,
+    ownEightBit: true,
     quantizedState: GpuQuantizedState,
     skipUnlessAvailable: requireGpuOrSkip,
     create: async () => newGpuBackend(),
@@ -222,10 +244,12 @@ export function heapOf(backend: OptimizerBackend): { addressOf(data: ArrayBuffer
 
 /**
  * Registers `body` once per backend, in a `describe` titled `title` with the
- * backend's label, skipping the block where the backend cannot run here.
+ * backend's label, skipping the block where the backend cannot run here; for
+ * an `eightBit` scenario, only over backends with 8-bit code of their own.
  */
-export function forEachBackend(title: string, body: (b: ConformanceBackend) => void): void {
+export function forEachBackend(title: string, body: (b: ConformanceBackend) => void, eightBit = false): void {
   for (const b of BACKENDS) {
+    if (eightBit && !b.ownEightBit) continue;
     describe(`${title} [${b.label}]`, function () {
       if (b.skipUnlessAvailable !== undefined) {
         const skip = b.skipUnlessAvailable;

@@ -23,4 +23,4 @@ forEachBackend('8-bit state against 32-bit', (b) => {
     expect(stateOf(opt8)).to.be.an.instanceOf(b.quantizedState);
     opt8.dispose();
   });
-});
+}, true);

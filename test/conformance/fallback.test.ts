@@ -16,20 +16,27 @@ forEachBackend('a kernel failing mid-run', (b) => {
   const breakUpdate = b.breakUpdate;
   const fallsTo = b.fallsTo;
   if (breakUpdate === null || fallsTo === null) return; // the JS loops are the last stop
-  for (const bits of [8, 32] as const) {
+  for (const bits of b.ownEightBit ? ([8, 32] as const) : ([32] as const)) {
     it(`moves to the CPU with a warning, carrying the ${bits}-bit state exactly`, async () => {
       const warnings: string[] = [];
       const backend = await b.create();
       const opt = MAKE[bits](backend, (m) => warnings.push(m));
       const rnd = normal(60);
-      const w = Vector.from(startWeights(MIXED_LAYOUT, 61), 'float32');
-      for (let s = 0; s < 3; s++) opt.step(w, gradient(MIXED_LAYOUT, 'float32', rnd, 0.01));
+      // Vectors where the backend works on them fastest (in its memory, on its workers, where it has them).
+      const place = (v: Vector): Vector => {
+        if (!b.zeroCopy[0]) return v;
+        const out = opt.allocateVector(v.length, 'float32');
+        out.data.set(v.data);
+        return out;
+      };
+      const w = place(Vector.from(startWeights(MIXED_LAYOUT, 61), 'float32'));
+      for (let s = 0; s < 3; s++) opt.step(w, place(gradient(MIXED_LAYOUT, 'float32', rnd, 0.01)));
       expect(opt.backendName).to.equal(b.name);
       const committed = opt.saveState();
-      const wBefore = w.clone();
+      const wBefore = Vector.from(w.data, 'float32');
       breakUpdate(backend, bits);
       const g = gradient(MIXED_LAYOUT, 'float32', rnd, 0.01);
-      opt.step(w, g);
+      opt.step(w, place(g));
       expect(warnings).to.have.length(1);
       expect(warnings[0]).to.match(new RegExp(`${b.name} failed \\(forced failure\\); continuing on the CPU`));
       const landing = fallsTo();

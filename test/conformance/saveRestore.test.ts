@@ -40,6 +40,7 @@ function expectAgree(be: ConformanceBackend, a: LARSOptimizer, b: LARSOptimizer,
 
 forEachBackend('saveState / loadState across backends', (b) => {
   for (const c of CASES) {
+    if (2 * c.steps > b.maxSteps) continue;
     for (const dtype of b.dtypes) {
       it(`${c.name} (${dtype}): saved here, continues bit-identically on a fresh ${b.label}, as the JS loops on the JS loops, and back`, async function () {
         this.timeout(120_000);
@@ -84,7 +85,7 @@ forEachBackend('saveState / loadState across backends', (b) => {
       });
     }
   }
-});
+}, true);
 
 /** The decoded snapshot of a saved state. */
 export function snapshotOf(saved: SavedOptimizerState) {
@@ -125,4 +126,4 @@ forEachBackend('8-bit state restore refuses a snapshot that does not fit', (b) =
       opt.dispose();
     });
   }
-});
+}, true);
