@@ -85,6 +85,8 @@ export interface ConformanceBackend {
   readonly maxSteps: number;
   /** Work ({@link ConformanceBackend.work}) each optimizer step must at least show. */
   readonly minWorkPerStep: number;
+  /** Work a backend-level step (update norms, norms, update) must at least show. */
+  readonly minWorkPerKernelStep: number;
   /**
    * Whether its 8-bit state has code of its own. False for the threaded
    * backend: its pool takes plans of 32-bit layers only (WasmThreadPool.accepts),
@@ -148,6 +150,7 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     tolerance: { kind: 'exact', float32StepAbs: 2 ** -20 * 4, sumUlps: 1 },
     maxSteps: Infinity,
     minWorkPerStep: 0,
+    minWorkPerKernelStep: 0,
     ownEightBit: true,
     quantizedState: QuantizedHostState,
     create: async () => new CpuBackend(),
@@ -168,6 +171,7 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     tolerance: { kind: 'exact', float32StepAbs: 2 ** -20 * 4, sumUlps: 1 },
     maxSteps: Infinity,
     minWorkPerStep: 0,
+    minWorkPerKernelStep: 0,
     ownEightBit: true,
     quantizedState: WasmQuantizedState,
     create: async () => {
@@ -194,6 +198,7 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     tolerance: { kind: 'exact', float32StepAbs: 2 ** -20 * 4, sumUlps: 3 },
     maxSteps: Infinity,
     minWorkPerStep: 0,
+    minWorkPerKernelStep: 0,
     ownEightBit: false,
     quantizedState: WasmQuantizedState,
     create: threaded,
@@ -219,6 +224,7 @@ export const BACKENDS: readonly ConformanceBackend[] = [
     tolerance: { kind: 'float32', absmaxRel: 1e-6, offByOneRate: 1 / 2000, paramRelL2: 1e-5, momentumRelL2: 1e-5, elementRel: 1e-6, kernelParamRelL2: 1e-6 },
     maxSteps: 8,
     minWorkPerStep: 5,
+    minWorkPerKernelStep: 7,
     ownEightBit: true,
     quantizedState: GpuQuantizedState,
     skipUnlessAvailable: requireGpuOrSkip,
