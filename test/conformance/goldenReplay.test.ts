@@ -12,7 +12,9 @@ describe('golden reference data (timm, Lightning Bolts, bitsandbytes)', () => {
 });
 
 forEachBackend('golden replay: params_after at every step', (b) => {
-  for (const zeroCopy of b.zeroCopy) {
+  // The golden runs are tiny: one placement per row, the one its own tests always replayed with
+  // (ordinary vectors on one thread; zero-copy on threads, where only those reach the workers).
+  for (const zeroCopy of b.zeroCopy.slice(-1)) {
     const bound = b.golden.maxAbs !== undefined ? `to ${b.golden.maxAbs} absolute` : `to ${b.golden.maxRel} relative L2 per layer`;
     for (const { peer, run } of okRuns()) {
       it(`${run.id} (${b.golden.dtype}, ${zeroCopy ? 'zero-copy' : 'ordinary vectors'}) ${bound}`, async function () {

@@ -88,7 +88,7 @@ forEachBackend('saveState / loadState across backends', (b) => {
 }, true);
 
 /** The decoded snapshot of a saved state. */
-export function snapshotOf(saved: SavedOptimizerState) {
+function snapshotOf(saved: SavedOptimizerState) {
   return {
     dtype: saved.dtype ?? ('float32' as const),
     layers: saved.momentum!.map((m) => (m.bits === 8
