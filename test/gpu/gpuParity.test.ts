@@ -37,18 +37,10 @@ function planOf(sizes: number[]): LayerPlan {
   );
 }
 
-function randomSizes(seed: number, layers: number, max: number): number[] {
-  const r = new Float64Array(layers);
-  fillRandom(r, seed);
-  return Array.from(r, (x) => 1 + Math.floor(Math.abs(x) * max));
-}
-
+// The layouts below a million elements (one element, 1-element layers, around the smallest chunk,
+// 40 and 12 random sizes) run for every backend in test/conformance/kernelParity.test.ts; these two
+// test the GPU's texture addressing (chunk counts past 2^24 elements).
 const LAYOUTS: [string, number[]][] = [
-  ['one element', [1]],
-  ['three 1-element layers', [1, 1, 1]],
-  ['around the smallest chunk size', [255, 256, 257, 1, 511, 513]],
-  ['40 random sizes up to 5000', randomSizes(7, 40, 5000)],
-  ['12 random sizes up to 70000', randomSizes(8, 12, 70000)],
   ['over 1M elements', [3, 1_048_583, 1000, 1]],
   ['over 16M elements in one layer, past 2^24', [7, 16_777_259, 1]],
 ];
@@ -59,7 +51,8 @@ describe('gpu.js backend agrees with the CPU backend over random layouts (float3
     requireGpuOrSkip(this);
   });
 
-  LAYOUTS.forEach(([name, sizes], k) => {
+  LAYOUTS.forEach(([name, sizes], i) => {
+    const k = i + 5; // the seeds these layouts always had
     it(`${name} (${sizes.reduce((a, b) => a + b, 0)} elements, ${sizes.length} layers): norms, update norms, 2 fused steps`, () => {
       const plan = planOf(sizes);
       const n = plan.length;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { LARSOptimizer, presets, Vector, type LARSOptimizerOptions } from '../../src/index.js';
+import { type LayerPlan } from '../../src/core/LayerPlan.js';
 import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { flatten, loadRuns, loadSetups, type GoldenRun } from './golden.js';
 
@@ -23,7 +24,7 @@ export function okRuns(): { peer: string; run: GoldenRun }[] {
  * Replays one golden run through its preset with one layer per tensor, in the
  * given numeric type on the given backend (with `backendVectors`, on vectors
  * from the optimizer's `allocateVector`), and returns the largest absolute
- * and per-layer relative error over all steps.
+ * and per-layer relative error over all steps, and the optimizer's layer plan.
  */
 export function replayRun(
   peer: string,
@@ -31,7 +32,7 @@ export function replayRun(
   dtype: 'float32' | 'float64',
   backend: OptimizerBackend,
   backendVectors = false,
-): { maxAbs: number; maxRel: number } {
+): { maxAbs: number; maxRel: number; plan: LayerPlan } {
   const preset = PRESET_FOR_PEER[peer];
   expect(preset, `no preset for peer ${peer}`).to.be.a('function');
   const s = loadSetups()[run.setup];
@@ -63,6 +64,7 @@ export function replayRun(
       offset += expected.length;
     });
   }
+  const plan = opt.layerPlan!;
   opt.dispose();
-  return { maxAbs, maxRel };
+  return { maxAbs, maxRel, plan };
 }

@@ -6,7 +6,6 @@ import { allocateCoefficients, type LayerCoefficients } from '../../src/core/Lay
 import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
 import { type BackendState } from '../../src/core/OptimizerBackend.js';
 import { fillRandom, uniform } from '../support/random.js';
-import { okRuns, replayRun } from '../support/replay.js';
 import { backendOf } from '../support/optimizerInternals.js';
 import { PartialStepError } from '../../src/core/PartialStepError.js';
 
@@ -84,6 +83,9 @@ function expectSums(plan: LayerPlan, threaded: Float64Array, single: Float64Arra
   expect(straddling, 'layers cut by chunk boundaries').to.be.greaterThan(3);
 }
 
+// Golden replay, 8-bit parity, save/restore, bad input and kernel failure on a threaded backend run
+// in test/conformance/ (against the JS loops); this file compares threads with one thread and
+// tests the pool's own mechanics.
 describe('WasmBackend on worker threads (createThreaded)', function () {
   this.timeout(20000);
   const plan = raggedPlan();
@@ -321,20 +323,4 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(a[i] - ref[i]));
     expect(worst).to.be.at.most(1e-6);
   });
-});
-
-describe('golden replay on the threaded WebAssembly backend (float64, threshold 0, 16-element chunks)', function () {
-  this.timeout(20000);
-  for (const { peer, run } of okRuns()) {
-    it(`${run.id} matches params_after at every step to 1e-12`, async () => {
-      // The golden runs are tiny: without awaitWorkers the caller would often finish a pass before the worker wakes.
-      const backend = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: 16, awaitWorkers: true })!;
-      const pool = backend.threads!;
-      await pool.ready();
-      const { maxAbs: err } = replayRun(peer, run, 'float64', backend, true);
-      expect(err).to.be.at.most(1e-12);
-      expect(pool.workers, 'disposed with the optimizer').to.equal(0);
-      expect(pool.workerJobs(), 'passes the worker entered').to.be.greaterThan(0);
-    });
-  }
 });
