@@ -10,6 +10,15 @@ import { layerNormBackward, layerNormForward } from './layerNormKernels.js';
 import type { ParameterLayout, ParameterTensor } from './ParameterLayout.js';
 import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
 import type { ClassifierEvaluation } from './evaluateModel.js';
+import { WasmPerceptronPass } from './wasm/WasmPerceptronPass.js';
+
+/**
+ * Where a perceptron's matrix products run:
+ * - `'auto'`: WebAssembly SIMD when the runtime has it and the model has no layer norm, else JS loops.
+ * - `'wasm'`: WebAssembly SIMD; an error where that is missing or with layer norm.
+ * - `'js'`: plain JavaScript loops (the reference).
+ */
+export type DenseKernelChoice = 'auto' | 'wasm' | 'js';
 
 /** How to build a {@link MultilayerPerceptron}. */
 export interface MultilayerPerceptronConfig<T extends NumericType> {
@@ -23,6 +32,12 @@ export interface MultilayerPerceptronConfig<T extends NumericType> {
   readonly layerNormEpsilon?: number;
   /** Seed of the weight initialization; the same seed gives the same weights. Default 42. */
   readonly seed?: number;
+  /**
+   * Where the matrix products run. Default `'auto'`: WebAssembly SIMD where
+   * available (several times faster; sums in another order, so results
+   * differ from the JS loops in the last bits), else JS loops.
+   */
+  readonly kernels?: DenseKernelChoice;
 }
 
 /** Per-layer index of each tensor in the flat vector. */
@@ -76,10 +91,14 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   readonly layerNormEpsilon: number;
   /** Seed of the initialization. */
   readonly seed: number;
+  /** Where the matrix products run, as configured. */
+  readonly kernels: DenseKernelChoice;
 
   private readonly storage: ModelStorage<T>;
   private readonly tensors: LayerTensors[];
   private workspace: Workspace | null = null;
+  /** The WebAssembly pass, or null when the JS loops run. */
+  private readonly wasmPass: WasmPerceptronPass<T> | null;
 
   /**
    * @throws RangeError when `layerSizes` has fewer than two entries or a width is not a positive integer.
@@ -96,6 +115,13 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
     this.layerNorm = config.layerNorm ?? false;
     this.layerNormEpsilon = epsilon;
     this.seed = config.seed ?? 42;
+    this.kernels = config.kernels ?? 'auto';
+    if (!['auto', 'wasm', 'js'].includes(this.kernels)) {
+      throw new RangeError(`kernels must be 'auto', 'wasm' or 'js', got ${JSON.stringify(config.kernels)}`);
+    }
+    if (this.kernels === 'wasm' && this.layerNorm) throw new RangeError(`kernels 'wasm' does not run layer norm yet; use 'auto' or 'js'`);
+    this.wasmPass = this.kernels === 'js' || this.layerNorm ? null : WasmPerceptronPass.create(this.layerSizes, this.dtype);
+    if (this.kernels === 'wasm' && this.wasmPass === null) throw new Error(`kernels 'wasm' needs WebAssembly SIMD, which this runtime lacks`);
     const { layout, tensors } = buildLayout(this.layerSizes, this.layerNorm);
     this.tensors = tensors;
     this.storage = new ModelStorage(layout, config.dtype);
@@ -188,6 +214,15 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
     this.checkInput(input, target);
     const n = input.rows;
     const logits = this.forward(input);
+    if (this.wasmPass !== null) {
+      const loss = softmaxCrossEntropy(logits, target.data, n, this.classes, this.wasmPass.logitGradient());
+      const grad = this.storage.gradients();
+      this.wasmPass.backward(
+        this.tensors.map((t) => grad.views[t.weight]),
+        this.tensors.map((t) => grad.views[t.bias]),
+      );
+      return { loss, gradient: grad.vector };
+    }
     const ws = this.workspace!;
     const L = this.layerSizes.length - 1;
     const lastDelta = ws.delta[L - 1];
@@ -223,6 +258,7 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
       layerNorm: this.layerNorm,
       layerNormEpsilon: this.layerNormEpsilon,
       seed: this.seed,
+      kernels: this.kernels,
     });
     copy.setParameters(this.params.vector);
     return copy;
@@ -231,6 +267,10 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   /** Runs the layers and returns the logits buffer (n × classes, inside the workspace). */
   private forward(input: Matrix<T>): FloatArrayFor {
     const n = input.rows;
+    if (this.wasmPass !== null) {
+      const p = this.params.views;
+      return this.wasmPass.forward(input.data, n, this.tensors.map((t) => p[t.weight]), this.tensors.map((t) => p[t.bias]));
+    }
     const ws = this.workspaceFor(n);
     const p = this.params.views;
     const L = this.layerSizes.length - 1;
