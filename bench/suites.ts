@@ -1,6 +1,7 @@
 import { eightBitSuite } from './eightBit.js';
 import { gpuStepSuite } from './gpuStep.js';
 import { cpuStepSuite } from './cpuStep.js';
+import { trainingJobSuite } from './trainingJob.js';
 
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
@@ -9,4 +10,4 @@ export interface BenchSuite {
 }
 
 /** Every registered suite. */
-export const suites: BenchSuite[] = [cpuStepSuite, gpuStepSuite, eightBitSuite];
+export const suites: BenchSuite[] = [trainingJobSuite, cpuStepSuite, gpuStepSuite, eightBitSuite];
