@@ -25,6 +25,9 @@
 //       mrs) whose entries ≤ 0 zero the output (the ReLU's backward pass),
 //       0: none. Loads of bias and mask may read up to one panel past the
 //       last column: the caller leaves that much room.
+//   transpose_T(dRowStart, dIdx, dVal, sRowStart, sIdx, sVal, R, Q)
+//       compressed rows of an R × Q matrix into those of its transpose, so the
+//       weight gradient (input transposed) reuses the forward pass's gather.
 // Address 0 .. SCRATCH_BYTES-1 is scratch for the partial vectors of a ragged
 // last panel.
 //
@@ -47,23 +50,39 @@ const inc = (n, by) => set(n, `(i32.add ${get(n)} ${typeof by === 'number' ? `(i
 const i32 = (v) => `(i32.const ${v})`;
 
 function gather(T) {
+  // One element: store it at the end of the list and keep it (advance the count) unless it is a skipped zero.
+  const one = (load) => `${set('v', load)}
+          (i32.store (i32.add ${get('idx')} (i32.shl ${get('cnt')} ${i32(2)})) ${get('q')})
+          (${T.t}.store (i32.add ${get('val')} (i32.mul ${get('cnt')} ${i32(T.size)})) ${get('v')})
+          ${inc('cnt', `(i32.or ${get('keep')} (${T.t}.ne ${get('v')} (${T.t}.const 0)))`)}`;
+  const lanes = Array.from({ length: T.lanes }, (_, j) => `(local.set $q (i32.add ${get('q0')} ${i32(j)})) ${one(`(${T.vec}.extract_lane ${j} ${get('x')})`)}`).join('\n          ');
   return `
   (func (export "gather_${T.t}") (param $rowStart i32) (param $idx i32) (param $val i32) (param $a i32)
       (param $R i32) (param $Q i32) (param $rs i32) (param $cs i32) (param $skip i32) (result i32)
-    (local $cnt i32) (local $r i32) (local $q i32) (local $p i32) (local $step i32) (local $v ${T.t}) (local $keep i32)
+    (local $cnt i32) (local $r i32) (local $q i32) (local $q0 i32) (local $qv i32) (local $p i32) (local $step i32)
+    (local $v ${T.t}) (local $keep i32) (local $x v128)
     ${set('step', `(i32.mul ${get('cs')} ${i32(T.size)})`)}
     ${set('keep', `(i32.eqz ${get('skip')})`)}
+    ;; contiguous rows: whole vectors at a time, and a vector of zeros costs one test
+    ${set('qv', `(select (i32.and ${get('Q')} ${i32(-T.lanes)}) ${i32(0)} (i32.eq ${get('cs')} ${i32(1)}))`)}
     (block $rdone (loop $rloop
       (br_if $rdone (i32.ge_u ${get('r')} ${get('R')}))
       (i32.store (i32.add ${get('rowStart')} (i32.shl ${get('r')} ${i32(2)})) ${get('cnt')})
       ${set('p', `(i32.add ${get('a')} (i32.mul (i32.mul ${get('r')} ${get('rs')}) ${i32(T.size)}))`)}
-      ${set('q', i32(0))}
+      ${set('q0', i32(0))}
+      (block $vdone (loop $vloop
+        (br_if $vdone (i32.ge_u ${get('q0')} ${get('qv')}))
+        ${set('x', `(v128.load ${get('p')})`)}
+        (if (i32.or ${get('keep')} (v128.any_true ${get('x')}))
+          (then
+          ${lanes}))
+        ${inc('p', 16)}
+        ${inc('q0', T.lanes)}
+        (br $vloop)))
+      ${set('q', get('q0'))}
       (block $qdone (loop $qloop
         (br_if $qdone (i32.ge_u ${get('q')} ${get('Q')}))
-        ${set('v', `(${T.t}.load ${get('p')})`)}
-        (i32.store (i32.add ${get('idx')} (i32.shl ${get('cnt')} ${i32(2)})) ${get('q')})
-        (${T.t}.store (i32.add ${get('val')} (i32.mul ${get('cnt')} ${i32(T.size)})) ${get('v')})
-        ${inc('cnt', `(i32.or ${get('keep')} (${T.t}.ne ${get('v')} (${T.t}.const 0)))`)}
+        ${one(`(${T.t}.load ${get('p')})`)}
         ${inc('p', get('step'))}
         ${inc('q', 1)}
         (br $qloop)))
@@ -71,6 +90,61 @@ function gather(T) {
       (br $rloop)))
     (i32.store (i32.add ${get('rowStart')} (i32.shl ${get('R')} ${i32(2)})) ${get('cnt')})
     ${get('cnt')})`;
+}
+
+/**
+ * Compressed rows of an R × Q matrix into compressed rows of its transpose
+ * (Q × R), entries of each new row in increasing r: a counting sort. The
+ * destination's row starts (Q + 1 int32) double as the fill cursors.
+ */
+function transpose(T) {
+  const at = (base, i, shift = 2) => `(i32.add ${get(base)} (i32.shl ${i} ${i32(shift)}))`;
+  const tShift = Math.log2(T.size);
+  return `
+  (func (export "transpose_${T.t}") (param $dRowStart i32) (param $dIdx i32) (param $dVal i32)
+      (param $sRowStart i32) (param $sIdx i32) (param $sVal i32) (param $R i32) (param $Q i32)
+    (local $q i32) (local $r i32) (local $e i32) (local $end i32) (local $c i32) (local $sum i32) (local $pos i32) (local $cell i32)
+    ;; counts of each column in dRowStart[q + 1]
+    (memory.fill ${get('dRowStart')} ${i32(0)} (i32.shl (i32.add ${get('Q')} ${i32(1)}) ${i32(2)}))
+    ${set('end', `(i32.load ${at('sRowStart', get('R'))})`)}
+    (block $cdone (loop $cloop
+      (br_if $cdone (i32.ge_u ${get('e')} ${get('end')}))
+      ${set('cell', `(i32.add ${at('dRowStart', `(i32.load ${at('sIdx', get('e'))})`)} ${i32(4)})`)}
+      (i32.store ${get('cell')} (i32.add (i32.load ${get('cell')}) ${i32(1)}))
+      ${inc('e', 1)}
+      (br $cloop)))
+    ;; exclusive prefix sums: dRowStart[q] = first entry of row q, for q ≤ Q
+    (block $sdone (loop $sloop
+      (br_if $sdone (i32.gt_u ${get('q')} ${get('Q')}))
+      ${set('cell', at('dRowStart', get('q')))}
+      ${set('sum', `(i32.add ${get('sum')} (i32.load ${get('cell')}))`)}
+      (i32.store ${get('cell')} ${get('sum')})
+      ${inc('q', 1)}
+      (br $sloop)))
+    ;; scatter, using dRowStart[q] as the cursor of row q; afterwards it holds the start of row q + 1
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u ${get('r')} ${get('R')}))
+      ${set('e', `(i32.load ${at('sRowStart', get('r'))})`)}
+      ${set('end', `(i32.load offset=4 ${at('sRowStart', get('r'))})`)}
+      (block $edone (loop $eloop
+        (br_if $edone (i32.ge_u ${get('e')} ${get('end')}))
+        ${set('cell', at('dRowStart', `(i32.load ${at('sIdx', get('e'))})`))}
+        ${set('pos', `(i32.load ${get('cell')})`)}
+        (i32.store ${get('cell')} (i32.add ${get('pos')} ${i32(1)}))
+        (i32.store ${at('dIdx', get('pos'))} ${get('r')})
+        (${T.t}.store ${at('dVal', get('pos'), tShift)} (${T.t}.load ${at('sVal', get('e'), tShift)}))
+        ${inc('e', 1)}
+        (br $eloop)))
+      ${inc('r', 1)}
+      (br $rloop)))
+    ;; shift the starts back by one row
+    ${set('q', get('Q'))}
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.eqz ${get('q')}))
+      (i32.store ${at('dRowStart', get('q'))} (i32.load ${at('dRowStart', `(i32.sub ${get('q')} ${i32(1)})`)}))
+      ${set('q', `(i32.sub ${get('q')} ${i32(1)})`)}
+      (br $bloop)))
+    (i32.store ${get('dRowStart')} ${i32(0)}))`;
 }
 
 function pack(T) {
@@ -197,7 +271,7 @@ function gemm(T) {
 export function denseWat() {
   const parts = [];
   for (const T of Object.values(TYPES)) {
-    parts.push(gather(T), pack(T));
+    parts.push(gather(T), transpose(T), pack(T));
     for (let V = 1; V <= PANEL_VECTORS; V++) parts.push(panel(T, V));
     parts.push(gemm(T));
   }

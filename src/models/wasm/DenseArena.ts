@@ -10,6 +10,8 @@ import { DENSE_BASE64, DENSE_PANEL_VECTORS, DENSE_SCRATCH_BYTES } from '../../ba
 interface DenseExports {
   gather_f32(rowStart: number, idx: number, val: number, a: number, R: number, Q: number, rs: number, cs: number, skip: number): number;
   gather_f64(rowStart: number, idx: number, val: number, a: number, R: number, Q: number, rs: number, cs: number, skip: number): number;
+  transpose_f32(dRowStart: number, dIdx: number, dVal: number, sRowStart: number, sIdx: number, sVal: number, R: number, Q: number): void;
+  transpose_f64(dRowStart: number, dIdx: number, dVal: number, sRowStart: number, sIdx: number, sVal: number, R: number, Q: number): void;
   pack_f32(dst: number, src: number, Q: number, M: number, rs: number, cs: number): void;
   pack_f64(dst: number, src: number, Q: number, M: number, rs: number, cs: number): void;
   gemm_f32(out: number, ors: number, R: number, Q: number, M: number, rowStart: number, idx: number, val: number,
@@ -32,14 +34,18 @@ export interface StridedMatrix {
   readonly colStride: number;
 }
 
-/** Room one product needs besides its operands: compressed rows of the left matrix and the packed right one. */
-export interface ProductScratch {
-  /** Byte address of rows + 1 int32 row starts. */
+/** Room for a matrix in compressed rows: per row, its kept entries' column indices and values. */
+export interface CompressedRows {
+  /** Byte address of rows + 1 int32 row starts (entry numbers). */
   readonly rowStart: number;
-  /** Byte address of rows × inner int32 column indices. */
+  /** Byte address of up to rows × cols int32 column indices. */
   readonly idx: number;
-  /** Byte address of rows × inner values. */
+  /** Byte address of up to rows × cols values. */
   readonly val: number;
+}
+
+/** Room one product needs besides its operands: compressed rows of the left matrix and the packed right one. */
+export interface ProductScratch extends CompressedRows {
   /** Byte address of the packed right-hand matrix ({@link DenseArena.packedBytes}). */
   readonly packed: number;
 }
@@ -161,24 +167,44 @@ export class DenseArena<T extends NumericType> {
    */
   product(out: number, outRowStride: number, a: StridedMatrix, b: StridedMatrix, scratch: ProductScratch, skipZeros: boolean, epilogue: ProductEpilogue = {}): number {
     if (a.cols !== b.rows) throw new RangeError(`dense product: ${a.rows} × ${a.cols} times ${b.rows} × ${b.cols}`);
+    const nnz = this.compress(a, scratch, skipZeros);
+    this.multiply(out, outRowStride, scratch, a.rows, b, scratch.packed, epilogue);
+    return nnz;
+  }
+
+  /** Writes `a` into compressed rows (zeros left out with `skipZeros`); returns the entry count. */
+  compress(a: StridedMatrix, into: CompressedRows, skipZeros: boolean): number {
+    const gather = this.dtype === 'float64' ? this.kernels.gather_f64 : this.kernels.gather_f32;
+    return gather(into.rowStart, into.idx, into.val, a.address, a.rows, a.cols, a.rowStride, a.colStride, skipZeros ? 1 : 0);
+  }
+
+  /** Compressed rows of the transpose (cols × rows) of a `rows` × `cols` matrix in compressed rows. */
+  transpose(from: CompressedRows, rows: number, cols: number, into: CompressedRows): void {
+    const t = this.dtype === 'float64' ? this.kernels.transpose_f64 : this.kernels.transpose_f32;
+    t(into.rowStart, into.idx, into.val, from.rowStart, from.idx, from.val, rows, cols);
+  }
+
+  /**
+   * out = epilogue(bias + a·b) for `a` in compressed rows (`rows` of them,
+   * b.rows columns); `b` is packed into `packed` first.
+   */
+  multiply(out: number, outRowStride: number, a: CompressedRows, rows: number, b: StridedMatrix, packed: number, epilogue: ProductEpilogue = {}): void {
     const k = this.kernels;
     const f64 = this.dtype === 'float64';
-    (f64 ? k.pack_f64 : k.pack_f32)(scratch.packed, b.address, b.rows, b.cols, b.rowStride, b.colStride);
-    const nnz = (f64 ? k.gather_f64 : k.gather_f32)(scratch.rowStart, scratch.idx, scratch.val, a.address, a.rows, a.cols, a.rowStride, a.colStride, skipZeros ? 1 : 0);
+    (f64 ? k.pack_f64 : k.pack_f32)(packed, b.address, b.rows, b.cols, b.rowStride, b.colStride);
     (f64 ? k.gemm_f64 : k.gemm_f32)(
-      out, outRowStride, a.rows, b.rows, b.cols, scratch.rowStart, scratch.idx, scratch.val, scratch.packed,
+      out, outRowStride, rows, b.rows, b.cols, a.rowStart, a.idx, a.val, packed,
       epilogue.bias ?? 0, epilogue.relu === true ? 1 : 0, epilogue.mask ?? 0, epilogue.maskRowStride ?? outRowStride,
     );
-    return nnz;
+  }
+
+  /** Room for a `rows` × `cols` matrix in compressed rows. */
+  allocateCompressed(rows: number, cols: number): CompressedRows {
+    return { rowStart: this.allocate((rows + 1) * 4), idx: this.allocate(rows * cols * 4), val: this.allocateElements(rows * cols) };
   }
 
   /** Scratch for products whose left matrix has at most `rows` rows and `entries` elements and whose packed right matrix takes at most `packedBytes`. */
   allocateScratch(rows: number, entries: number, packedBytes: number): ProductScratch {
-    return {
-      rowStart: this.allocate((rows + 1) * 4),
-      idx: this.allocate(entries * 4),
-      val: this.allocateElements(entries),
-      packed: this.allocate(packedBytes),
-    };
+    return { ...this.allocateCompressed(rows, Math.ceil(entries / Math.max(1, rows))), packed: this.allocate(packedBytes) };
   }
 }

@@ -1,6 +1,6 @@
 import type { ArrayFor, NumericType } from '../../numeric/NumericType.js';
 import { columnSums } from '../denseKernels.js';
-import { DenseArena, type ProductScratch, type StridedMatrix } from './DenseArena.js';
+import { DenseArena, type CompressedRows, type ProductScratch, type StridedMatrix } from './DenseArena.js';
 
 /** Arena addresses of one dense layer's blocks. */
 interface LayerBlocks {
@@ -14,6 +14,8 @@ interface LayerBlocks {
   delta: number;
   /** in × out: the weight gradient. */
   weightGradient: number;
+  /** The layer's input of the last forward pass in compressed rows (reused, transposed, by the backward pass). */
+  inputRows: CompressedRows;
 }
 
 /**
@@ -67,7 +69,8 @@ export class WasmPerceptronPass<T extends NumericType> {
       arena.view(b.bias, m).set(biases[l]);
       const a: StridedMatrix = { address: h, rows: n, cols: k, rowStride: k, colStride: 1 };
       const w: StridedMatrix = { address: b.weight, rows: k, cols: m, rowStride: m, colStride: 1 };
-      arena.product(b.output, m, a, w, this.scratch!, this.skipZeros, { bias: b.bias, relu: l < L - 1 });
+      arena.compress(a, b.inputRows, this.skipZeros);
+      arena.multiply(b.output, m, b.inputRows, n, w, this.scratch!.packed, { bias: b.bias, relu: l < L - 1 });
       h = b.output;
     }
     this.lastRows = n;
@@ -93,9 +96,10 @@ export class WasmPerceptronPass<T extends NumericType> {
       const b = this.layers[l];
       const [k, m] = [s[l], s[l + 1]];
       const h = l === 0 ? this.input : this.layers[l - 1].output;
-      const inputT: StridedMatrix = { address: h, rows: k, cols: n, rowStride: 1, colStride: k };
       const delta: StridedMatrix = { address: b.delta, rows: n, cols: m, rowStride: m, colStride: 1 };
-      arena.product(b.weightGradient, m, inputT, delta, this.scratch!, this.skipZeros);
+      // the input's transpose, from the forward pass's compressed rows (a counting sort, no second gather)
+      arena.transpose(b.inputRows, n, k, this.scratch!);
+      arena.multiply(b.weightGradient, m, this.scratch!, k, delta, this.scratch!.packed);
       weightGradients[l].set(arena.view(b.weightGradient, k * m));
       columnSums(biasGradients[l], arena.view(b.delta, n * m), n, m);
       if (l === 0) break;
@@ -122,6 +126,7 @@ export class WasmPerceptronPass<T extends NumericType> {
         output: arena.allocateElements(n * m),
         delta: arena.allocateElements(n * m),
         weightGradient: arena.allocateElements(k * m),
+        inputRows: arena.allocateCompressed(n, k),
       });
       packed = Math.max(packed, DenseArena.packedBytes(k, m, arena.dtype), DenseArena.packedBytes(n, m, arena.dtype), DenseArena.packedBytes(m, k, arena.dtype));
     }
