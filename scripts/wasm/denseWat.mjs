@@ -161,6 +161,13 @@ function pack(T) {
       (block $qdone (loop $qloop
         (br_if $qdone (i32.ge_u ${get('q')} ${get('Q')}))
         ${set('j', i32(0))}
+        ;; a full panel of a row-major matrix: whole vectors
+        (if (i32.and (i32.eq ${get('cs')} ${i32(1)}) (i32.eq ${get('w')} ${i32(full)}))
+          (then
+            ${set('col', `(i32.add ${get('src')} (i32.mul ${i32(T.size)} (i32.add (i32.mul ${get('q')} ${get('rs')}) ${get('j0')})))`)}
+            ${Array.from({ length: PANEL_VECTORS }, (_, v) => `(v128.store offset=${16 * v} ${get('dst')} (v128.load offset=${16 * v} ${get('col')}))`).join(' ')}
+            ${inc('dst', 16 * PANEL_VECTORS)}
+            ${set('j', get('w'))}))
         (block $jdone (loop $jloop
           (br_if $jdone (i32.ge_u ${get('j')} ${get('w')}))
           ${set('col', `(i32.add ${get('j0')} ${get('j')})`)}
