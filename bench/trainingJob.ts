@@ -165,7 +165,8 @@ async function run(): Promise<void> {
   console.log(`| lars-ts per epoch (WASM SIMD kernels) | ${fmt(ourEpoch, 'ms', 0)} | | 1.00 | itself |`);
   console.log(`| tfjs-layers 4.22 on tfjs-backend-wasm per epoch (momentum SGD, ${TFJS_EPOCHS - 1} epochs/round after 1 warm-up) | ${fmt(tfjsEpoch, 'ms', 0)} | | ${(tfjsEpoch.medianMs / ourEpoch.medianMs).toFixed(2)} | lars-ts per epoch ${ourEpoch.medianMs.toFixed(0)} ms |`);
   console.log(`| lars-ts per epoch on its JS loops (kernels: 'js', ${JS_EPOCHS - 1} epochs/round after 1) | ${fmt(jsEpoch, 'ms', 0)} | | ${(jsEpoch.medianMs / ourEpoch.medianMs).toFixed(2)} | lars-ts per epoch ${ourEpoch.medianMs.toFixed(0)} ms |`);
-  console.log('\nThe job time is the wall time of optimize() plus the final test evaluation (data loading and build excluded);');
+  console.log(`\nload average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('The job time is the wall time of optimize() plus the final test evaluation (data loading and build excluded);');
   console.log('PyTorch times its training loop with per-epoch test accuracy, from the same digits and initial weights.');
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { allocateCoefficients, buildLayerPlan, Vector, WasmBackend, type NumericType, type Vector as V } from '../../src/index.js';
 
 // Ordinary vectors are streamed through WebAssembly memory in chunks of
-// 16,384 elements; the partial sums of a layer carry from chunk to chunk, so
+// 65,536 elements; the partial sums of a layer carry from chunk to chunk, so
 // norms, update norms, parameters and momentum must equal the zero-copy step
 // bit for bit, for layers shorter and much longer than a chunk, of ragged
 // sizes, and with only one of the two operands in WebAssembly memory.
@@ -19,8 +19,8 @@ function values(n: number, seed: number, scale: number): Float64Array {
   return out;
 }
 
-const N = 70_001;
-const plan = buildLayerPlan(N, { layerBoundaries: [5, 16_389, 16_390, 50_000], skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 });
+const N = 200_003;
+const plan = buildLayerPlan(N, { layerBoundaries: [5, 65_541, 65_542, 180_000], skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 });
 
 function coefficients(layers: number, nesterov: boolean) {
   const c = allocateCoefficients(layers);

@@ -19,10 +19,10 @@ interface Staging {
 /**
  * Elements per chunk when ordinary vectors are streamed through WebAssembly
  * memory: a multiple of every kernel's 16-element turn (so the sums of a
- * chunked layer are bit-identical to one call), 64 KiB of float32 per
- * operand, so the windows stay in the L2 cache.
+ * chunked layer are bit-identical to one call), 65,536 elements per
+ * operand (256 KiB of float32), so the windows of w and g stay in the 1 MiB L2 cache.
  */
-const STREAM_CHUNK = 16384;
+const STREAM_CHUNK = 65536;
 /** Bytes of the block that carries a kernel's partial sums from one chunk to the next. */
 const CARRY_BYTES = 512;
 
@@ -37,7 +37,7 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  * Zero copies when the data lives in its memory: vectors from
  * {@link WasmBackend.allocateVector} (and the momentum state, always) are read
  * and written in place. Ordinary vectors work too: each pass streams them
- * through a small window of WebAssembly memory, 16,384 elements at a time,
+ * through a small window of WebAssembly memory, 65,536 elements at a time,
  * so the copies happen in cache (the parameters' window is copied back after
  * the update); results are bit-identical to the zero-copy step. With 8-bit
  * layers in the plan they are copied whole instead.
