@@ -62,6 +62,9 @@ interface Workspace {
 
 type FloatArrayFor = Float32Array | Float64Array;
 
+/** Rows per block of a forward-only pass on the WebAssembly kernels (predict, loss, evaluate). */
+const FORWARD_BLOCK_ROWS = 4096;
+
 /**
  * A multilayer perceptron for classification: dense layers with bias, ReLU
  * between them, optional layer normalization of each hidden layer, and a
@@ -213,7 +216,7 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   computeGradients(input: Matrix<T>, target: Matrix<T>): GradientResult<T> {
     this.checkInput(input, target);
     const n = input.rows;
-    const logits = this.forward(input);
+    const logits = this.forward(input, true);
     if (this.wasmPass !== null) {
       const loss = softmaxCrossEntropy(logits, target.data, n, this.classes, this.wasmPass.logitGradient());
       const grad = this.storage.gradients();
@@ -265,11 +268,23 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   }
 
   /** Runs the layers and returns the logits buffer (n × classes, inside the workspace). */
-  private forward(input: Matrix<T>): FloatArrayFor {
+  private forward(input: Matrix<T>, forGradients = false): FloatArrayFor {
     const n = input.rows;
     if (this.wasmPass !== null) {
       const p = this.params.views;
-      return this.wasmPass.forward(input.data, n, this.tensors.map((t) => p[t.weight]), this.tensors.map((t) => p[t.bias]));
+      const weights = this.tensors.map((t) => p[t.weight]);
+      const biases = this.tensors.map((t) => p[t.bias]);
+      // A gradient needs the whole batch at once; a forward-only pass over many rows goes in blocks,
+      // so the arena stays the size of a training batch instead of growing with an evaluation set.
+      if (forGradients || n <= FORWARD_BLOCK_ROWS) return this.wasmPass.forward(input.data, n, weights, biases);
+      const k = this.layerSizes[0];
+      const c = this.classes;
+      const logits = allocateArray(this.dtype, n * c);
+      for (let r0 = 0; r0 < n; r0 += FORWARD_BLOCK_ROWS) {
+        const r1 = Math.min(n, r0 + FORWARD_BLOCK_ROWS);
+        logits.set(this.wasmPass.forward(input.data.subarray(r0 * k, r1 * k) as ArrayFor<T>, r1 - r0, weights, biases), r0 * c);
+      }
+      return logits;
     }
     const ws = this.workspaceFor(n);
     const p = this.params.views;

@@ -42,6 +42,17 @@ describe('MultilayerPerceptron: WebAssembly SIMD kernels agree with the JS loops
     });
   }
 
+  it('a forward-only pass over more rows than a block (4096) matches the JS loops row for row', () => {
+    const sizes = [6, 5, 3];
+    const wasm = new MultilayerPerceptron({ layerSizes: sizes, dtype: 'float64', seed: 3, kernels: 'wasm' });
+    const js = new MultilayerPerceptron({ layerSizes: sizes, dtype: 'float64', seed: 3, kernels: 'js' });
+    const x = inputs(9001, 6, 'float64', 8);
+    const y = oneHot(Array.from({ length: 9001 }, (_, i) => i % 3), 3, 'float64');
+    expectClose(wasm.predict(x).data, js.predict(x).data, 1e-12, 'predictions');
+    expect(Math.abs(wasm.computeLoss(x, y) - js.computeLoss(x, y))).to.be.at.most(1e-12 * js.computeLoss(x, y));
+    expect(wasm.evaluate(x, y).accuracy).to.equal(js.evaluate(x, y).accuracy);
+  });
+
   it('softmax regression (no hidden layer) and a zero-row batch run on the kernels too', () => {
     const wasm = new SoftmaxRegression({ inputs: 9, classes: 3, dtype: 'float64', seed: 2, kernels: 'wasm' });
     const js = new SoftmaxRegression({ inputs: 9, classes: 3, dtype: 'float64', seed: 2, kernels: 'js' });
