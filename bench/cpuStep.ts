@@ -62,7 +62,7 @@ async function run(): Promise<void> {
       const threaded = WasmBackend.createThreaded({ threads: 2 })!;
       if (threaded.threads === null || !(await threaded.threads.ready())) throw new Error('the worker thread did not start');
       contenders.push(stepContender('WASM SIMD, 2 threads, zero-copy', threaded, layout, n, dtype, true));
-      contenders.push(stepContender('WASM SIMD, ordinary arrays (streamed)', WasmBackend.create()!, layout, n, dtype, false));
+      contenders.push(stepContender('WASM SIMD, copy in/out', WasmBackend.create()!, layout, n, dtype, false));
       contenders.push(stepContender('JS loops', new CpuBackend(), layout, n, dtype, false));
       const samples = contenders.map((): number[] => []);
       for (let round = 0; round < ROUNDS; round++) {

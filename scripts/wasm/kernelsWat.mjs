@@ -9,10 +9,6 @@
 // Exports, with byte addresses into the one imported memory:
 //   norms_T(w, g, n, out)                 out[0] = Σw², out[1] = Σg²  (f64 sums)
 //   unorm_T(w, g, buf, n, gs, wd, mu, a, cb, cd) -> Σu²   (buf = 0: no momentum)
-//   norms_part_T(w, g, n, carry), norms_finish_T(carry, out),
-//   unorm_part_T(w, g, buf, n, gs, wd, mu, a, cb, cd, carry), unorm_finish_T(carry) -> Σu²
-//       the same sums over a layer in parts (see `carry`), for operands
-//       streamed through a window chunk by chunk
 //   update_T(w, g, buf, n, gs, wd, mu, a, cb, cd, step)   the fused update, in place
 //   update_momentum_T(w, g, buf, n, gs, wd, mu, a, step)  the same with cb = 1, cd = 0
 //   update_nobuf_T(w, g, n, gs, wd, cd, step)             the update with momentum 0
@@ -150,45 +146,13 @@ function norms(T) {
   const total = (x) =>
     names.filter((n) => n.startsWith(`$${x}`)).reduce((sum, n) => (sum === '' ? `(local.get ${n})` : `(f64x2.add ${sum} (local.get ${n}))`), '');
   const lanes = (x) => `(local.set $tmp_v ${total(x)}) (f64.add (f64x2.extract_lane 0 (local.get $tmp_v)) (f64x2.extract_lane 1 (local.get $tmp_v)))`;
-  const locals = `${names.map((n) => `(local ${n} v128)`).join(' ')} (local $ws f64) (local $gs f64)`;
-  const finish = `(f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
-    (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs)))`;
-  const c = carry(names, ['$ws', '$gs']);
   return `
   (func (export "norms_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $out i32)
     ${LOOP_LOCALS} ${ACC_LOCALS}
-    ${locals}
+    ${names.map((n) => `(local ${n} v128)`).join(' ')} (local $ws f64) (local $gs f64)
     ${loopText}
-    ${finish})
-  (func (export "norms_part_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $carry i32)
-    ${LOOP_LOCALS} ${ACC_LOCALS}
-    ${locals}
-    ${c.load}
-    ${loopText}
-    ${c.store})
-  (func (export "norms_finish_${T.t}") (param $carry i32) (param $out i32)
-    ${ACC_LOCALS} ${locals}
-    ${c.load}
-    ${finish})`;
-}
-
-/**
- * Loads and stores of a kernel's accumulators at `$carry` (vectors first,
- * then f64 scalars), so a layer can be summed in parts: the *_part kernels
- * continue from and leave their sums there, and *_finish combines them
- * exactly as the one-call kernel does. Parts whose lengths are multiples of
- * the loop turn (16 elements) run the very same operations in the same order.
- */
-function carry(vectors, scalars) {
-  const load = [
-    ...vectors.map((n, i) => `(local.set ${n} (v128.load offset=${16 * i} (local.get $carry)))`),
-    ...scalars.map((n, i) => `(local.set ${n} (f64.load offset=${16 * vectors.length + 8 * i} (local.get $carry)))`),
-  ].join(' ');
-  const store = [
-    ...vectors.map((n, i) => `(v128.store offset=${16 * i} (local.get $carry) (local.get ${n}))`),
-    ...scalars.map((n, i) => `(f64.store offset=${16 * vectors.length + 8 * i} (local.get $carry) (local.get ${n}))`),
-  ].join(' ');
-  return { load, store };
+    (f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
+    (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs))))`;
 }
 
 /** d = gs·g + wd·w ; b = mu·buf + a·d ; u = cb·b + cd·d (the direction, buffer and update of one vector). */
@@ -210,28 +174,15 @@ function unorm(T) {
     // b = 0, so u = cb·0 + cd·d = cd·d (up to the sign of a zero, which squaring drops).
     return accumulate(T, mode, o.mul(o.k('cd'), direction(o, off, o.load('$w', off))), '$ua', '$ub', '$us');
   };
-  const locals = `${LOOP_LOCALS} ${ACC_LOCALS} ${c.locals}
-    (local $d_v v128) (local $b_v v128) (local $d_s ${T.math}) (local $b_s ${T.math})
-    (local $ua v128) (local $ub v128) (local $us f64)`;
-  const loops = `(if (i32.eqz (local.get $b))
-      (then ${loop(T, ['$w', '$g'], noBuf)})
-      (else ${loop(T, ['$w', '$g', '$b'], withBuf)}))`;
-  const k = carry(['$ua', '$ub'], ['$us']);
   return `
   (func (export "unorm_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params} (result f64)
-    ${locals}
-    ${c.init}
-    ${loops}
-    (f64.add ${laneSum('$ua', '$ub')} (local.get $us)))
-  (func (export "unorm_part_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params} (param $carry i32)
-    ${locals}
-    ${c.init}
-    ${k.load}
-    ${loops}
-    ${k.store})
-  (func (export "unorm_finish_${T.t}") (param $carry i32) (result f64)
+    ${LOOP_LOCALS} ${ACC_LOCALS} ${c.locals}
+    (local $d_v v128) (local $b_v v128) (local $d_s ${T.math}) (local $b_s ${T.math})
     (local $ua v128) (local $ub v128) (local $us f64)
-    ${k.load}
+    ${c.init}
+    (if (i32.eqz (local.get $b))
+      (then ${loop(T, ['$w', '$g'], noBuf)})
+      (else ${loop(T, ['$w', '$g', '$b'], withBuf)}))
     (f64.add ${laneSum('$ua', '$ub')} (local.get $us)))`;
 }
 

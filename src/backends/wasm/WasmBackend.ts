@@ -16,16 +16,6 @@ interface Staging {
   bytes: number;
 }
 
-/**
- * Elements per chunk when ordinary vectors are streamed through WebAssembly
- * memory: a multiple of every kernel's 16-element turn (so the sums of a
- * chunked layer are bit-identical to one call), 65,536 elements per
- * operand (256 KiB of float32), so the windows of w and g stay in the 1 MiB L2 cache.
- */
-const STREAM_CHUNK = 65536;
-/** Bytes of the block that carries a kernel's partial sums from one chunk to the next. */
-const CARRY_BYTES = 512;
-
 /** Where one layer's momentum lives: nowhere, a full-precision buffer, or 8-bit codes with their absmax. */
 type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: number } | { readonly bits: 8; readonly codes: number; readonly absmax: number };
 
@@ -36,11 +26,9 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  *
  * Zero copies when the data lives in its memory: vectors from
  * {@link WasmBackend.allocateVector} (and the momentum state, always) are read
- * and written in place. Ordinary vectors work too: each pass streams them
- * through a small window of WebAssembly memory, 65,536 elements at a time,
- * so the copies happen in cache (the parameters' window is copied back after
- * the update); results are bit-identical to the zero-copy step. With 8-bit
- * layers in the plan they are copied whole instead.
+ * and written in place. Ordinary vectors work too, copied in before each
+ * kernel and, for the parameters, out after the update; that costs about as
+ * much as the step itself at 25M parameters (see `npm run bench`).
  *
  * Layers with 8-bit momentum (`optimBits: 8`) keep their codes and absmax in
  * the same memory ({@link WasmQuantizedState}, the code book beside them in a
@@ -68,7 +56,7 @@ export class WasmBackend implements OptimizerBackend {
   /** The memory and allocator holding vectors and state. */
   readonly heap: WasmHeap;
   private readonly k: KernelExports;
-  private readonly staging: [Staging | null, Staging | null, Staging | null] = [null, null, null];
+  private readonly staging: [Staging | null, Staging | null] = [null, null];
   private readonly owned = new WeakMap<Float32Array | Float64Array, number>();
   private book: WasmCodeBook | null = null;
   // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
@@ -175,29 +163,16 @@ export class WasmBackend implements OptimizerBackend {
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
     if (this.threaded(plan, params, grads, null)) return this.pool!.layerNorms(plan, params.dtype, params.data.byteOffset, grads.data.byteOffset);
-    const f32 = params.dtype === 'float32';
-    const out = new Float64Array(plan.segments.length * 2);
-    const scratch = (): Float64Array => this.heap.view('float64', 0, 2);
-    if (this.streams(params, grads, null)) {
-      const carry = this.stage(2, CARRY_BYTES);
-      const part = f32 ? this.k.norms_part_f32 : this.k.norms_part_f64;
-      for (const s of plan.segments) {
-        this.clearCarry(carry);
-        this.stream(s, params, grads, false, (w, g, _offset, n) => part(w, g, n, carry));
-        (f32 ? this.k.norms_finish_f32 : this.k.norms_finish_f64)(carry, 0);
-        out[2 * s.index] = scratch()[0];
-        out[2 * s.index + 1] = scratch()[1];
-      }
-      return out;
-    }
     const size = bytesPerElement(params.dtype);
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
-    const kernel = f32 ? this.k.norms_f32 : this.k.norms_f64;
+    const kernel = params.dtype === 'float32' ? this.k.norms_f32 : this.k.norms_f64;
+    const out = new Float64Array(plan.segments.length * 2);
+    const scratch = this.heap.view('float64', 0, 2);
     for (const s of plan.segments) {
       kernel(w + s.start * size, g + s.start * size, s.end - s.start, 0);
-      out[2 * s.index] = scratch()[0];
-      out[2 * s.index + 1] = scratch()[1];
+      out[2 * s.index] = scratch[0];
+      out[2 * s.index + 1] = scratch[1];
     }
     return out;
   }
@@ -207,23 +182,9 @@ export class WasmBackend implements OptimizerBackend {
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
-    const out = new Float64Array(plan.segments.length);
-    if (this.streams(params, grads, own)) {
-      const carry = this.stage(2, CARRY_BYTES);
-      const part = f32 ? this.k.unorm_part_f32 : this.k.unorm_part_f64;
-      for (const s of plan.segments) {
-        const l = s.index;
-        const b = this.layerBuffer(own, s, size);
-        this.clearCarry(carry);
-        this.stream(s, params, grads, false, (w, g, offset, n) =>
-          part(w, g, b.bits === 32 ? b.buf + offset * size : 0, n,
-            c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], carry));
-        out[l] = (f32 ? this.k.unorm_finish_f32 : this.k.unorm_finish_f64)(carry);
-      }
-      return out;
-    }
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
+    const out = new Float64Array(plan.segments.length);
     for (const s of plan.segments) {
       const l = s.index;
       const o = s.start * size;
@@ -242,16 +203,9 @@ export class WasmBackend implements OptimizerBackend {
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
     if (this.threaded(plan, params, grads, state)) return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
-    if (this.streams(params, grads, own)) {
-      for (const s of plan.segments) {
-        const b = this.layerBuffer(own, s, size);
-        this.stream(s, params, grads, true, (w, g, offset, n) =>
-          this.updateFloat(params.dtype, c, s.index, w, g, b.bits === 32 ? b.buf + offset * size : 0, n));
-      }
-      return;
-    }
     const w = this.operand(params, 0);
     const g = this.operand(grads, 1);
     for (const s of plan.segments) {
@@ -259,84 +213,26 @@ export class WasmBackend implements OptimizerBackend {
       const o = s.start * size;
       const n = s.end - s.start;
       const b = this.layerBuffer(own, s, size);
-      if (b.bits === 8) {
-        const book = this.book!;
-        (params.dtype === 'float32' ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
-          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+      if (b.bits === 0) {
+        (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
+      } else if (b.bits === 32 && isPlainMomentum(c, l)) {
+        (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+          c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
+      } else if (b.bits === 32) {
+        (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+          c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
       } else {
-        this.updateFloat(params.dtype, c, l, w + o, g + o, b.bits === 32 ? b.buf : 0, n);
+        const book = this.book!;
+        (f32 ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
+          c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
       }
     }
     if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, w, params.length));
   }
 
-  /** The full-precision update of `n` elements of layer `l` at these addresses (`buf` 0: no momentum). */
-  private updateFloat(dtype: NumericType, c: LayerCoefficients, l: number, w: number, g: number, buf: number, n: number): void {
-    const f32 = dtype === 'float32';
-    if (buf === 0) {
-      (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w, g, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
-    } else if (isPlainMomentum(c, l)) {
-      (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w, g, buf, n, c.gradScale[l], c.decay[l],
-        c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
-    } else {
-      (f32 ? this.k.update_f32 : this.k.update_f64)(w, g, buf, n, c.gradScale[l], c.decay[l],
-        c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
-    }
-  }
-
-  /**
-   * Whether a pass streams its operands: some operand is an ordinary vector
-   * and every layer's state is full-precision (8-bit layers sum in order over
-   * whole blocks, so they keep the whole-vector copy).
-   */
-  private streams(params: Vector, grads: Vector, state: BackendState | null): boolean {
-    if (state instanceof WasmQuantizedState) return false;
-    return this.heap.addressOf(params.data) === null || this.heap.addressOf(grads.data) === null;
-  }
-
-  /**
-   * Runs `kernel(w, g, offset, n)` over layer `s` in chunks of
-   * {@link STREAM_CHUNK} elements (`offset` counts elements from the layer's
-   * start). An operand in this memory is read in place; an ordinary one is
-   * copied, chunk by chunk, into a window that stays in cache, and the
-   * parameters' window is copied back after the kernel when `writeBack`.
-   * The memory traffic is then that of the zero-copy step.
-   */
-  private stream(s: LayerSegment, params: Vector, grads: Vector, writeBack: boolean, kernel: (w: number, g: number, offset: number, n: number) => void): void {
-    const size = bytesPerElement(params.dtype);
-    const pw = this.heap.addressOf(params.data);
-    const pg = this.heap.addressOf(grads.data);
-    const ww = pw === null ? this.stage(0, STREAM_CHUNK * size) : 0;
-    const gw = pg === null ? this.stage(1, STREAM_CHUNK * size) : 0;
-    const memory = this.heap.view(params.dtype, 0, this.heap.memory.buffer.byteLength / size);
-    for (let i = s.start; i < s.end; i += STREAM_CHUNK) {
-      const n = Math.min(STREAM_CHUNK, s.end - i);
-      if (pw === null) memory.set(params.data.subarray(i, i + n), ww / size);
-      if (pg === null) memory.set(grads.data.subarray(i, i + n), gw / size);
-      kernel(pw === null ? ww : pw + i * size, pg === null ? gw : pg + i * size, i - s.start, n);
-      if (writeBack && pw === null) params.data.set(memory.subarray(ww / size, ww / size + n), i);
-    }
-  }
-
-  /** Zeroes the partial sums at `carry`. */
-  private clearCarry(carry: number): void {
-    new Uint8Array(this.heap.memory.buffer, carry, CARRY_BYTES).fill(0);
-  }
-
-  /** A staging block of at least `bytes` bytes in `slot` (kept and reused); its address. */
-  private stage(slot: 0 | 1 | 2, bytes: number): number {
-    let s = this.staging[slot];
-    if (s === null || s.bytes < bytes) {
-      if (s !== null) this.heap.release(s.address, s.bytes);
-      s = { address: this.heap.allocate(bytes), bytes };
-      this.staging[slot] = s;
-    }
-    return s.address;
-  }
-
   dispose(): void {
     this.pool?.dispose();
-    for (let i = 0; i < this.staging.length; i++) {
+    for (let i = 0; i < 2; i++) {
       const s = this.staging[i];
       if (s !== null) this.heap.release(s.address, s.bytes);
       this.staging[i] = null;
@@ -345,13 +241,19 @@ export class WasmBackend implements OptimizerBackend {
     this.book = null;
   }
 
-  /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy of the whole vector. */
+  /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy. */
   private operand(vector: Vector, slot: 0 | 1): number {
     const address = this.heap.addressOf(vector.data);
     if (address !== null) return address;
-    const staged = this.stage(slot, vector.data.byteLength);
-    this.heap.view(vector.dtype, staged, vector.length).set(vector.data);
-    return staged;
+    const bytes = vector.data.byteLength;
+    let s = this.staging[slot];
+    if (s === null || s.bytes < bytes) {
+      if (s !== null) this.heap.release(s.address, s.bytes);
+      s = { address: this.heap.allocate(bytes), bytes };
+      this.staging[slot] = s;
+    }
+    this.heap.view(vector.dtype, s.address, vector.length).set(vector.data);
+    return s.address;
   }
 
   /** `state`, checked to be one this backend created (null for none); an 8-bit state gets the code book into memory. */

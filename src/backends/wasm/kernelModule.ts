@@ -16,22 +16,6 @@ export interface KernelExports {
   unorm_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
   /** As {@link KernelExports.unorm_f32}, for float64 data. */
   unorm_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
-  /** {@link KernelExports.norms_f32} over one part of a layer, continuing the sums at `carry` (zeroed before the first part). */
-  norms_part_f32(w: number, g: number, n: number, carry: number): void;
-  /** As {@link KernelExports.norms_part_f32}, for float64 data. */
-  norms_part_f64(w: number, g: number, n: number, carry: number): void;
-  /** Writes Σw² and Σg² of the parts summed at `carry` to `out`, as {@link KernelExports.norms_f32} would for the whole layer. */
-  norms_finish_f32(carry: number, out: number): void;
-  /** As {@link KernelExports.norms_finish_f32}, for float64 data. */
-  norms_finish_f64(carry: number, out: number): void;
-  /** {@link KernelExports.unorm_f32} over one part of a layer, continuing the sum at `carry`. */
-  unorm_part_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, carry: number): void;
-  /** As {@link KernelExports.unorm_part_f32}, for float64 data. */
-  unorm_part_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, carry: number): void;
-  /** Σu² of the parts summed at `carry`, as {@link KernelExports.unorm_f32} would return for the whole layer. */
-  unorm_finish_f32(carry: number): number;
-  /** As {@link KernelExports.unorm_finish_f32}, for float64 data. */
-  unorm_finish_f64(carry: number): number;
   /** The fused update with a momentum buffer, in place, float32 data in float64 arithmetic (as the JS loops). */
   update_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
   /** As {@link KernelExports.update_f32} with fromBuffer 1 and fromDirection 0 (plain momentum): w ← w − step·b. */
