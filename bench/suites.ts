@@ -3,6 +3,7 @@ import { gpuStepSuite } from './gpuStep.js';
 import { cpuStepSuite } from './cpuStep.js';
 import { workerCommitSuite } from './workerCommit.js';
 import { tfjsStepSuite } from './tfjsStep.js';
+import { trainingJobSuite } from './trainingJob.js';
 
 /** Every benchmark suite `npm run bench` runs, in order. Each prints its own table. */
 export interface BenchSuite {
@@ -11,4 +12,4 @@ export interface BenchSuite {
 }
 
 /** Every registered suite. */
-export const suites: BenchSuite[] = [cpuStepSuite, workerCommitSuite, gpuStepSuite, eightBitSuite, tfjsStepSuite];
+export const suites: BenchSuite[] = [cpuStepSuite, workerCommitSuite, gpuStepSuite, eightBitSuite, tfjsStepSuite, trainingJobSuite];

@@ -57,7 +57,7 @@ export type * from './models/FullModel.js';
 export type { VectorAllocator } from './models/ModelStorage.js';
 export { FlatParameters } from './models/FlatParameters.js';
 export { LinearRegression, type LinearRegressionConfig } from './models/LinearRegression.js';
-export { MultilayerPerceptron, type MultilayerPerceptronConfig } from './models/MultilayerPerceptron.js';
+export { MultilayerPerceptron, type MultilayerPerceptronConfig, type DenseKernelChoice } from './models/MultilayerPerceptron.js';
 export { SoftmaxRegression, type SoftmaxRegressionConfig } from './models/SoftmaxRegression.js';
 export { oneHot, argmaxRows, classificationAccuracy } from './models/classification.js';
 export { evaluateModel, type Evaluation, type ClassifierEvaluation, type EvaluatingModel } from './models/evaluateModel.js';

@@ -1,4 +1,4 @@
-import { LARSOptimizer, MomentumSGDOptimizer, MultilayerPerceptron, type GradientBasedOptimizer, type Matrix, type OptimizationResult, type OptimizeControls } from '../../src/index.js';
+import { LARSOptimizer, MomentumSGDOptimizer, MultilayerPerceptron, type GradientBasedOptimizer, type DenseKernelChoice, type Matrix, type OptimizationResult, type OptimizeControls } from '../../src/index.js';
 import type { DigitSplit } from './loadDigits.js';
 import type { MnistFlags, OptimizerName } from './parseFlags.js';
 
@@ -30,11 +30,16 @@ export function defaultLearningRate(optimizer: OptimizerName, batchSize: number)
   return optimizer === 'lars' ? 20 : (0.1 * batchSize) / 256;
 }
 
-/** Builds the perceptron and the optimizer for `settings`. */
+/**
+ * Builds the perceptron and the optimizer for `settings`; `kernels` says
+ * where the perceptron's products run (default `'auto'`: WebAssembly SIMD
+ * where available).
+ */
 export function buildOptimizer(
   settings: RunSettings,
+  kernels: DenseKernelChoice = 'auto',
 ): GradientBasedOptimizer<'float32', Matrix<'float32'>, Matrix<'float32'>> {
-  const model = new MultilayerPerceptron({ layerSizes: [784, ...settings.hidden, 10], dtype: 'float32', seed: settings.seed });
+  const model = new MultilayerPerceptron({ layerSizes: [784, ...settings.hidden, 10], dtype: 'float32', seed: settings.seed, kernels });
   const common = {
     initialLearningRate: settings.lr ?? defaultLearningRate(settings.optimizer, settings.batchSize),
     batchSize: settings.batchSize,
@@ -52,9 +57,14 @@ export function buildOptimizer(
     : new MomentumSGDOptimizer(model, { ...common, weightDecay: 5e-4 });
 }
 
-/** Trains one run on `data` and gathers its record. */
-export async function runOptimizer(settings: RunSettings, data: DigitSplit, hooks: OptimizeControls = {}): Promise<RunRecord> {
-  const optimizer = buildOptimizer(settings);
+/** Trains one run on `data` and gathers its record; `kernels` as for {@link buildOptimizer}. */
+export async function runOptimizer(
+  settings: RunSettings,
+  data: DigitSplit,
+  hooks: OptimizeControls = {},
+  kernels: DenseKernelChoice = 'auto',
+): Promise<RunRecord> {
+  const optimizer = buildOptimizer(settings, kernels);
   try {
     const result = await optimizer.optimize(
       { xTrain: data.train.x, yTrain: data.train.y, xTest: data.test.x, yTest: data.test.y },

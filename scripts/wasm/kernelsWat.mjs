@@ -1,8 +1,9 @@
 // The source of the WebAssembly SIMD kernels, as a generator of WAT text: one
-// template per kernel, instantiated for float32 (f32x4) and float64 (f64x2) so
-// both types share one piece of math. `scripts/build-wasm.mjs` compiles it with
-// wabt. Every kernel handles 8 elements per loop turn (two f32x4 or four f64x2
-// vectors; the float32 norms and momentum updates take 16), then a scalar tail doing the same
+// template per kernel, instantiated for float32 and float64 so both types share
+// one piece of math. `scripts/build-wasm.mjs` compiles it with wabt. float32
+// data is computed in float64 (f64x2 over two widened elements, rounded once on
+// store; see F32_IN_F64), as the JS loops do. Every kernel handles 8 float64 or
+// 16 float32 elements per loop turn, then a scalar tail doing the same
 // operations in the same order.
 //
 // Exports, with byte addresses into the one imported memory:
@@ -16,23 +17,42 @@
 import { quantizedKernels } from './quantizedWat.mjs';
 
 const TYPES = {
-  f32: { t: 'f32', vec: 'f32x4', size: 4, vectors: 2 },
-  f64: { t: 'f64', vec: 'f64x2', size: 8, vectors: 4 },
+  f32: { t: 'f32', math: 'f32', vec: 'f32x4', size: 4, vectors: 2, vbytes: 16 },
+  f64: { t: 'f64', math: 'f64', vec: 'f64x2', size: 8, vectors: 4, vbytes: 16 },
 };
+/**
+ * float32 data in float64 arithmetic, as the JS loops do: each vector is two
+ * float32 elements (8 bytes) promoted to an f64x2, every value rounded once,
+ * to float32, when stored. Used by the updates and Σu², so a direction
+ * g + wd·w (or a momentum, or an update) that float64 holds never overflows
+ * to ±Infinity in float32 on the way, and results equal the JS loops'.
+ */
+const F32_IN_F64 = { t: 'f32', math: 'f64', vec: 'f64x2', size: 4, vectors: 8, vbytes: 8 };
 
 /** Operations on either one vector (`v`) or one scalar (`s`) of type `T`. */
 function ops(T, mode) {
-  const p = mode === 'v' ? T.vec : T.t;
-  const load = mode === 'v' ? 'v128.load' : `${T.t}.load`;
-  const store = mode === 'v' ? 'v128.store' : `${T.t}.store`;
+  const p = mode === 'v' ? T.vec : T.math;
+  const widened = T.t !== T.math;
+  const load = (ptr, off) => {
+    if (!widened) return `(${mode === 'v' ? 'v128' : T.t}.load offset=${off} (local.get ${ptr}))`;
+    return mode === 'v'
+      ? `(f64x2.promote_low_f32x4 (v128.load64_zero offset=${off} (local.get ${ptr})))`
+      : `(f64.promote_f32 (f32.load offset=${off} (local.get ${ptr})))`;
+  };
+  const store = (ptr, off, x) => {
+    if (!widened) return `(${mode === 'v' ? 'v128' : T.t}.store offset=${off} (local.get ${ptr}) ${x})`;
+    return mode === 'v'
+      ? `(v128.store64_lane offset=${off} 0 (local.get ${ptr}) (f32x4.demote_f64x2_zero ${x}))`
+      : `(f32.store offset=${off} (local.get ${ptr}) (f32.demote_f64 ${x}))`;
+  };
   // Coefficient locals: `$V_gs` holds the splat vector, `$S_gs` the scalar.
   const k = (name) => `(local.get $${mode === 'v' ? 'V' : 'S'}_${name})`;
   return {
     add: (x, y) => `(${p}.add ${x} ${y})`,
     sub: (x, y) => `(${p}.sub ${x} ${y})`,
     mul: (x, y) => `(${p}.mul ${x} ${y})`,
-    load: (ptr, off) => `(${load} offset=${off} (local.get ${ptr}))`,
-    store: (ptr, off, x) => `(${store} offset=${off} (local.get ${ptr}) ${x})`,
+    load,
+    store,
     k,
   };
 }
@@ -40,8 +60,8 @@ function ops(T, mode) {
 /** Coefficient parameters (as f64, what JS passes) and their vector and scalar locals. */
 function coefficients(T, names) {
   const params = names.map((n) => `(param $${n} f64)`).join(' ');
-  const locals = names.map((n) => `(local $V_${n} v128) (local $S_${n} ${T.t})`).join(' ');
-  const scalar = (n) => (T.t === 'f32' ? `(f32.demote_f64 (local.get $${n}))` : `(local.get $${n})`);
+  const locals = names.map((n) => `(local $V_${n} v128) (local $S_${n} ${T.math})`).join(' ');
+  const scalar = (n) => (T.math === 'f32' ? `(f32.demote_f64 (local.get $${n}))` : `(local.get $${n})`);
   const init = names
     .map((n) => `(local.set $S_${n} ${scalar(n)}) (local.set $V_${n} (${T.vec}.splat (local.get $S_${n})))`)
     .join('\n    ');
@@ -54,11 +74,12 @@ function coefficients(T, names) {
  * `ptrs` advance together.
  */
 function loop(T, ptrs, body) {
-  const step = 16 * T.vectors;
+  const vbytes = T.vbytes ?? 16;
+  const step = vbytes * T.vectors;
   const advance = (bytes) => ptrs.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`).join(' ');
-  const vectorBody = Array.from({ length: T.vectors }, (_, j) => body('v', 16 * j)).join('\n      ');
+  const vectorBody = Array.from({ length: T.vectors }, (_, j) => body('v', vbytes * j)).join('\n      ');
   return `
-    (local.set $vend (i32.add (local.get ${ptrs[0]}) (i32.mul (i32.and (local.get $n) (i32.const ${-(16 * T.vectors) / T.size})) (i32.const ${T.size}))))
+    (local.set $vend (i32.add (local.get ${ptrs[0]}) (i32.mul (i32.and (local.get $n) (i32.const ${-step / T.size})) (i32.const ${T.size}))))
     (local.set $end (i32.add (local.get ${ptrs[0]}) (i32.mul (local.get $n) (i32.const ${T.size}))))
     (block $vdone (loop $vloop
       (br_if $vdone (i32.ge_u (local.get ${ptrs[0]}) (local.get $vend)))
@@ -75,10 +96,10 @@ function loop(T, ptrs, body) {
 /** Adds x² to the f64 accumulators: vectors promote to f64x2 halves, scalars to f64. */
 function accumulate(T, mode, x, accA, accB, accS) {
   if (mode === 's') {
-    const e = T.t === 'f32' ? `(f64.promote_f32 ${x})` : x;
+    const e = T.math === 'f32' ? `(f64.promote_f32 ${x})` : x;
     return `(local.set $tmp_s ${e}) (local.set ${accS} (f64.add (local.get ${accS}) (f64.mul (local.get $tmp_s) (local.get $tmp_s))))`;
   }
-  if (T.t === 'f64') {
+  if (T.math === 'f64') {
     return `(local.set $tmp_v ${x}) (local.set ${accA} (f64x2.add (local.get ${accA}) (f64x2.mul (local.get $tmp_v) (local.get $tmp_v))))`;
   }
   const lo = `(f64x2.promote_low_f32x4 (local.get $tmp_v))`;
@@ -156,7 +177,7 @@ function unorm(T) {
   return `
   (func (export "unorm_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params} (result f64)
     ${LOOP_LOCALS} ${ACC_LOCALS} ${c.locals}
-    (local $d_v v128) (local $b_v v128) (local $d_s ${T.t}) (local $b_s ${T.t})
+    (local $d_v v128) (local $b_v v128) (local $d_s ${T.math}) (local $b_s ${T.math})
     (local $ua v128) (local $ub v128) (local $us f64)
     ${c.init}
     (if (i32.eqz (local.get $b))
@@ -187,9 +208,9 @@ function update(T, plain) {
   return `
   (func (export "${plain ? 'update_momentum' : 'update'}_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params}
     ${LOOP_LOCALS} ${c.locals}
-    (local $w_v v128) (local $d_v v128) (local $b_v v128) (local $w_s ${T.t}) (local $d_s ${T.t}) (local $b_s ${T.t})
+    (local $w_v v128) (local $d_v v128) (local $b_v v128) (local $w_s ${T.math}) (local $d_s ${T.math}) (local $b_s ${T.math})
     ${c.init}
-    ${loop(T.t === 'f32' ? { ...T, vectors: 4 } : T, ['$w', '$g', '$b'], body)})`;
+    ${loop(T, ['$w', '$g', '$b'], body)})`;
 }
 
 function updateNoBuf(T) {
@@ -202,7 +223,7 @@ function updateNoBuf(T) {
   };
   return `
   (func (export "update_nobuf_${T.t}") (param $w i32) (param $g i32) (param $n i32) ${c.params}
-    ${LOOP_LOCALS} ${c.locals} (local $w_v v128) (local $w_s ${T.t})
+    ${LOOP_LOCALS} ${c.locals} (local $w_v v128) (local $w_s ${T.math})
     ${c.init}
     ${loop(T, ['$w', '$g'], body)})`;
 }
@@ -220,7 +241,11 @@ function copyBytes() {
  * @returns {string}
  */
 export function kernelsWat({ shared }) {
-  const kernels = Object.values(TYPES).flatMap((T) => [norms(T), unorm(T), update(T, false), update(T, true), updateNoBuf(T)]);
+  const kernels = Object.values(TYPES).flatMap((T) => {
+    // float32: the norms widen on their own; the momentum and update math runs in float64 (see F32_IN_F64).
+    const U = T.t === 'f32' ? F32_IN_F64 : T;
+    return [norms(T), unorm(U), update(U, false), update(U, true), updateNoBuf(U)];
+  });
   kernels.push(...quantizedKernels());
   kernels.push(copyBytes());
   return `(module

@@ -1,5 +1,5 @@
 import type { NumericType } from '../numeric/NumericType.js';
-import { MultilayerPerceptron } from './MultilayerPerceptron.js';
+import { MultilayerPerceptron, type DenseKernelChoice } from './MultilayerPerceptron.js';
 
 /**
  * How to build a {@link SoftmaxRegression}.
@@ -15,6 +15,8 @@ export interface SoftmaxRegressionConfig<T extends NumericType> {
   readonly dtype: T;
   /** Seed of the weight initialization. Default 42. */
   readonly seed?: number;
+  /** Where the matrix products run (as for the perceptron). Default `'auto'`. */
+  readonly kernels?: DenseKernelChoice;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface SoftmaxRegressionConfig<T extends NumericType> {
 export class SoftmaxRegression<T extends NumericType> extends MultilayerPerceptron<T> {
   /** @throws RangeError when `inputs` or `classes` is not a positive integer. */
   constructor(config: SoftmaxRegressionConfig<T>) {
-    super({ layerSizes: [config.inputs, config.classes], dtype: config.dtype, seed: config.seed });
+    super({ layerSizes: [config.inputs, config.classes], dtype: config.dtype, seed: config.seed, kernels: config.kernels });
   }
 
   /** An independent copy with the same shape and parameters. */
@@ -42,6 +44,7 @@ export class SoftmaxRegression<T extends NumericType> extends MultilayerPerceptr
       classes: this.classes,
       dtype: this.dtype,
       seed: this.seed,
+      kernels: this.kernels,
     });
     copy.setParameters(this.getParameters());
     return copy;

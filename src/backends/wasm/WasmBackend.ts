@@ -22,8 +22,8 @@ interface Staging {
 type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: number } | { readonly bits: 8; readonly codes: number; readonly absmax: number };
 
 /**
- * The CPU backend at memory speed: WebAssembly SIMD kernels (f32x4 for
- * float32, f64x2 for float64), one pass for the per-layer norms and one fused
+ * The CPU backend at memory speed: WebAssembly SIMD kernels (f64x2
+ * arithmetic; float32 data is widened two elements at a time), one pass for the per-layer norms and one fused
  * pass for decay, momentum and update.
  *
  * Zero copies when the data lives in its memory: vectors from
@@ -47,12 +47,11 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  *   (whole optimizer steps can still differ through the norms below);
  * - norms accumulate in float64 for both types, in up to 16 interleaved partial sums
  *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
- * - the float64 update does the same operations in the same order as JS, so
- *   it is bit-identical;
- * - the float32 update computes in float32 (coefficients rounded to float32;
- *   JS computes in float64 and rounds once), so each element differs by a few
- *   float32 ulps of the terms involved: |Δw| ≤ 2⁻²⁰·(|w| + |step·u|) and
- *   |Δbuf| ≤ 2⁻²⁰·(|mu·buf| + |a·d|), with d, u as in {@link LayerCoefficients}.
+ * - the update does the same float64 operations in the same order as JS for
+ *   both types (float32 values promoted on load and rounded once on store,
+ *   coefficients kept in float64), so parameters and momentum are
+ *   bit-identical, and a direction g + wd·w that float64 holds never
+ *   overflows to ±Infinity near the float32 maximum.
  *
  * @category Backends
  */

@@ -20,7 +20,7 @@ export interface KernelExports {
   unorm_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
   /** As {@link KernelExports.unorm_f32}, for float64 data. */
   unorm_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
-  /** The fused update with a momentum buffer, in place, in float32 arithmetic. */
+  /** The fused update with a momentum buffer, in place, float32 data in float64 arithmetic (as the JS loops). */
   update_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
   /** As {@link KernelExports.update_f32} with fromBuffer 1 and fromDirection 0 (plain momentum): w ← w − step·b. */
   update_momentum_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, step: number): void;

@@ -1,0 +1,139 @@
+import type { ArrayFor, NumericType } from '../../numeric/NumericType.js';
+import { columnSums } from '../denseKernels.js';
+import { DenseArena, type CompressedRows, type ProductScratch, type StridedMatrix } from './DenseArena.js';
+
+/** Arena addresses of one dense layer's blocks. */
+interface LayerBlocks {
+  /** in × out weights, as the model stores them. */
+  weight: number;
+  /** out biases. */
+  bias: number;
+  /** n × out: the ReLU output of a hidden layer, the logits of the last. */
+  output: number;
+  /** n × out: gradient of the loss at this layer's output (before the ReLU). */
+  delta: number;
+  /** in × out: the weight gradient. */
+  weightGradient: number;
+  /** The layer's input of the last forward pass in compressed rows (reused, transposed, by the backward pass). */
+  inputRows: CompressedRows;
+}
+
+/**
+ * The forward and backward pass of a perceptron without layer norm (dense
+ * layers, ReLU between them) on the WebAssembly SIMD dense kernels
+ * (scripts/wasm/denseWat.mjs). Every operand lives in one arena, laid out
+ * for the largest batch seen; per pass, only the batch, the weights and the
+ * gradients cross between JavaScript and WebAssembly memory.
+ *
+ * @category Models
+ */
+export class WasmPerceptronPass<T extends NumericType> {
+  /** Widths from input to output. */
+  readonly sizes: readonly number[];
+  /** Leave zero inputs out of the sums (most MNIST pixels, half the ReLU outputs). Default true. */
+  readonly skipZeros: boolean;
+  private readonly arena: DenseArena<T>;
+  private rows = 0;
+  private input = 0;
+  private layers: LayerBlocks[] = [];
+  private scratch: ProductScratch | null = null;
+  /** Rows of the batch of the last forward pass. */
+  private lastRows = 0;
+
+  private constructor(arena: DenseArena<T>, sizes: readonly number[], skipZeros: boolean) {
+    this.arena = arena;
+    this.sizes = sizes;
+    this.skipZeros = skipZeros;
+  }
+
+  /** A pass for `sizes` in `dtype`, or null where WebAssembly SIMD is missing. */
+  static create<D extends NumericType>(sizes: readonly number[], dtype: D, skipZeros = true): WasmPerceptronPass<D> | null {
+    const arena = DenseArena.create(dtype);
+    return arena === null ? null : new WasmPerceptronPass(arena, sizes, skipZeros);
+  }
+
+  /**
+   * Runs the layers on the first `n` rows of `input` (n × sizes[0]) with the
+   * given per-layer weights and biases, and returns the logits (n × classes),
+   * a view valid until the next pass.
+   */
+  forward(input: ArrayFor<T>, n: number, weights: readonly ArrayFor<T>[], biases: readonly ArrayFor<T>[]): ArrayFor<T> {
+    this.reserve(Math.max(1, n));
+    const arena = this.arena;
+    const s = this.sizes;
+    const L = s.length - 1;
+    arena.view(this.input, n * s[0]).set(input.subarray(0, n * s[0]));
+    let h = this.input;
+    for (let l = 0; l < L; l++) {
+      const b = this.layers[l];
+      const [k, m] = [s[l], s[l + 1]];
+      arena.view(b.weight, k * m).set(weights[l]);
+      arena.view(b.bias, m).set(biases[l]);
+      const a: StridedMatrix = { address: h, rows: n, cols: k, rowStride: k, colStride: 1 };
+      const w: StridedMatrix = { address: b.weight, rows: k, cols: m, rowStride: m, colStride: 1 };
+      arena.compress(a, b.inputRows, this.skipZeros);
+      arena.multiply(b.output, m, b.inputRows, n, w, this.scratch!.packed, { bias: b.bias, relu: l < L - 1 });
+      h = b.output;
+    }
+    this.lastRows = n;
+    return arena.view(this.layers[L - 1].output, n * s[L]) as ArrayFor<T>;
+  }
+
+  /** Where the caller writes d(loss)/d(logits) of the last forward pass (n × classes). */
+  logitGradient(): ArrayFor<T> {
+    const L = this.sizes.length - 1;
+    return this.arena.view(this.layers[L - 1].delta, this.lastRows * this.sizes[L]) as ArrayFor<T>;
+  }
+
+  /**
+   * Back-propagates {@link WasmPerceptronPass.logitGradient} through the
+   * last forward pass and writes each layer's weight and bias gradient
+   * (overwriting them).
+   */
+  backward(weightGradients: readonly ArrayFor<T>[], biasGradients: readonly ArrayFor<T>[]): void {
+    const arena = this.arena;
+    const s = this.sizes;
+    const n = this.lastRows;
+    for (let l = s.length - 2; l >= 0; l--) {
+      const b = this.layers[l];
+      const [k, m] = [s[l], s[l + 1]];
+      const h = l === 0 ? this.input : this.layers[l - 1].output;
+      const delta: StridedMatrix = { address: b.delta, rows: n, cols: m, rowStride: m, colStride: 1 };
+      // the input's transpose, from the forward pass's compressed rows (a counting sort, no second gather)
+      arena.transpose(b.inputRows, n, k, this.scratch!);
+      arena.multiply(b.weightGradient, m, this.scratch!, k, delta, this.scratch!.packed);
+      weightGradients[l].set(arena.view(b.weightGradient, k * m));
+      columnSums(biasGradients[l], arena.view(b.delta, n * m), n, m);
+      if (l === 0) break;
+      const weightT: StridedMatrix = { address: b.weight, rows: m, cols: k, rowStride: 1, colStride: m };
+      arena.product(this.layers[l - 1].delta, k, delta, weightT, this.scratch!, this.skipZeros, { mask: h, maskRowStride: k });
+    }
+  }
+
+  /** Lays the arena out for batches of up to `n` rows (once per new maximum). */
+  private reserve(n: number): void {
+    if (n <= this.rows) return;
+    const arena = this.arena;
+    const s = this.sizes;
+    const widest = Math.max(...s);
+    arena.reset();
+    this.input = arena.allocateElements(n * s[0]);
+    this.layers = [];
+    let packed = 0;
+    for (let l = 0; l + 1 < s.length; l++) {
+      const [k, m] = [s[l], s[l + 1]];
+      this.layers.push({
+        weight: arena.allocateElements(k * m),
+        bias: arena.allocateElements(m),
+        output: arena.allocateElements(n * m),
+        delta: arena.allocateElements(n * m),
+        weightGradient: arena.allocateElements(k * m),
+        inputRows: arena.allocateCompressed(n, k),
+      });
+      packed = Math.max(packed, DenseArena.packedBytes(k, m, arena.dtype), DenseArena.packedBytes(n, m, arena.dtype), DenseArena.packedBytes(m, k, arena.dtype));
+    }
+    this.scratch = arena.allocateScratch(Math.max(n, widest), n * widest, packed);
+    arena.commit();
+    this.rows = n;
+  }
+}
