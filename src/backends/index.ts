@@ -18,7 +18,7 @@ export { snapshotFlat, restoreFlat } from '../core/flatSnapshot.js';
 // The per-step math that produces the coefficients (for adapters to other frameworks)
 export { computeStepCoefficients, clipUpdateNorms, type StepCoefficientsInput, type StepCoefficients, type LayerFlags } from '../optimizers/stepCoefficients.js';
 export { trustDecision, writeLayerCoefficients, updateNormScale, globalClipScale, type StepHyperParameters, type LayerStepInput, type TrustDecision } from '../optimizers/layerUpdateRule.js';
-export { learningRateAt, type ScheduleSettings } from '../optimizers/learningRateSchedule.js';
+export { learningRateAt, scheduleFor, checkStepsPerEpoch, type ScheduleSettings, type ScheduleOptions } from '../optimizers/learningRateSchedule.js';
 export { PercentileClipper, PERCENTILE_HISTORY } from '../optimizers/PercentileClipper.js';
 
 export { PartialStepError } from '../core/PartialStepError.js';

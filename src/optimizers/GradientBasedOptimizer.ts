@@ -15,7 +15,7 @@ import type { LARSRule } from '../options/LARSRule.js';
 import type { OptimizationResult, OptimizeControls, TrainingData } from '../training/OptimizationResult.js';
 import type { TrainableOptimizer } from '../training/TrainableOptimizer.js';
 import { trainModel } from '../training/trainModel.js';
-import { learningRateAt } from './learningRateSchedule.js';
+import { checkStepsPerEpoch, learningRateAt, scheduleFor } from './learningRateSchedule.js';
 import { PercentileClipper } from './PercentileClipper.js';
 import { ScheduleWarnings } from './scheduleWarnings.js';
 import { decodeSavedState, encodeMomentum, encodePercentileHistory, stateSettings } from './savedStateCodec.js';
@@ -166,24 +166,13 @@ export abstract class GradientBasedOptimizer<
   /** Tells the schedule how many steps make an epoch; the training loop calls it. Null forgets it. */
   setStepsPerEpoch(steps: number | null): void {
     this.assertUsable();
-    if (steps !== null && !(Number.isInteger(steps) && steps >= 1)) {
-      throw new RangeError(`stepsPerEpoch must be a positive integer or null, got ${steps}`);
-    }
+    checkStepsPerEpoch(steps);
     this.stepsPerEpochOverride = steps;
   }
 
   /** The learning rate of 1-based step `step` under warmup and schedule. */
   learningRateAt(step: number): number {
-    const o = this.options;
-    const perEpoch = this.stepsPerEpoch;
-    return learningRateAt(step, {
-      initialLearningRate: o.initialLearningRate,
-      minLearningRate: o.minLearningRate,
-      schedule: o.learningRateSchedule,
-      polynomialPower: o.polynomialPower,
-      warmupSteps: perEpoch === null ? 0 : o.warmupEpochs * perEpoch,
-      totalSteps: perEpoch === null ? null : o.maxIterations * perEpoch,
-    });
+    return learningRateAt(step, scheduleFor(this.options, this.stepsPerEpoch));
   }
 
   /** The learning rate the next step will use. */

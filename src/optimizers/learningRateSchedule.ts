@@ -1,3 +1,4 @@
+import type { GradientBasedOptimizerOptionsValues } from '../options/GradientBasedOptimizerOptions.js';
 import type { LearningRateSchedule } from '../options/OptimizationAlgorithmOptions.js';
 
 /**
@@ -43,4 +44,44 @@ export function learningRateAt(step: number, s: ScheduleSettings): number {
   const range = lr - s.minLearningRate;
   if (s.schedule === 'polynomial') return s.minLearningRate + range * Math.pow(1 - progress, s.polynomialPower);
   return s.minLearningRate + (range * (1 + Math.cos(Math.PI * progress))) / 2;
+}
+
+/**
+ * The schedule fields of an optimizer's options (every options level has them).
+ *
+ * @category Rule math
+ */
+export type ScheduleOptions = Pick<
+  GradientBasedOptimizerOptionsValues,
+  'initialLearningRate' | 'minLearningRate' | 'learningRateSchedule' | 'polynomialPower' | 'warmupEpochs' | 'maxIterations'
+>;
+
+/**
+ * {@link ScheduleSettings} from options counted in epochs and the steps that
+ * make an epoch; with `stepsPerEpoch` unknown (null) there is no warmup and
+ * the rate stays constant.
+ *
+ * @category Rule math
+ */
+export function scheduleFor(options: ScheduleOptions, stepsPerEpoch: number | null): ScheduleSettings {
+  return {
+    initialLearningRate: options.initialLearningRate,
+    minLearningRate: options.minLearningRate,
+    schedule: options.learningRateSchedule,
+    polynomialPower: options.polynomialPower,
+    warmupSteps: stepsPerEpoch === null ? 0 : options.warmupEpochs * stepsPerEpoch,
+    totalSteps: stepsPerEpoch === null ? null : options.maxIterations * stepsPerEpoch,
+  };
+}
+
+/**
+ * Checks a steps-per-epoch count: a positive integer, or null for unknown.
+ *
+ * @throws RangeError otherwise.
+ * @category Rule math
+ */
+export function checkStepsPerEpoch(steps: number | null): void {
+  if (steps !== null && !(Number.isInteger(steps) && steps >= 1)) {
+    throw new RangeError(`stepsPerEpoch must be a positive integer or null, got ${String(steps)}`);
+  }
 }

@@ -13,7 +13,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { LayerCoefficients } from '../core/LayerCoefficients.js';
 import { OptimizerInputError } from '../core/OptimizerInputError.js';
-import { learningRateAt } from '../optimizers/learningRateSchedule.js';
+import { checkStepsPerEpoch, learningRateAt, scheduleFor } from '../optimizers/learningRateSchedule.js';
 import { PERCENTILE_HISTORY, PercentileClipper } from '../optimizers/PercentileClipper.js';
 import { clipUpdateNorms, computeStepCoefficients } from '../optimizers/stepCoefficients.js';
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from '../options/LARSOptimizerOptions.js';
@@ -152,24 +152,13 @@ export class TfjsLARSOptimizer extends Optimizer {
   /** Tells the schedule how many steps make an epoch ({@link LARSScheduleCallback} calls it). Null forgets it. */
   setStepsPerEpoch(steps: number | null): void {
     this.assertUsable('setStepsPerEpoch');
-    if (steps !== null && !(Number.isInteger(steps) && steps >= 1)) {
-      throw new RangeError(`stepsPerEpoch must be a positive integer or null, got ${String(steps)}`);
-    }
+    checkStepsPerEpoch(steps);
     this.stepsPerEpochOverride = steps;
   }
 
   /** The learning rate of 1-based step `step` under warmup and schedule (the core's {@link learningRateAt}). */
   learningRateAt(step: number): number {
-    const o = this.options;
-    const perEpoch = this.stepsPerEpoch;
-    return learningRateAt(step, {
-      initialLearningRate: o.initialLearningRate,
-      minLearningRate: o.minLearningRate,
-      schedule: o.learningRateSchedule,
-      polynomialPower: o.polynomialPower,
-      warmupSteps: perEpoch === null ? 0 : o.warmupEpochs * perEpoch,
-      totalSteps: perEpoch === null ? null : o.maxIterations * perEpoch,
-    });
+    return learningRateAt(step, scheduleFor(this.options, this.stepsPerEpoch));
   }
 
   /** The learning rate the next step will use. */
