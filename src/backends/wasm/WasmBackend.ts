@@ -250,6 +250,8 @@ export class WasmBackend implements OptimizerBackend {
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
     if (this.threaded(plan, params, grads, state)) return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    const staged = this.threadedStaged(plan, params, grads, state);
+    if (staged !== null) return this.pool!.updateNorms(plan, c, params.dtype, staged.w, staged.g, (state as WasmState | null)?.address ?? 0);
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
@@ -275,6 +277,14 @@ export class WasmBackend implements OptimizerBackend {
     if (this.threaded(plan, params, grads, state)) {
       this.staged = null;
       return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    }
+    const staged = this.threadedStaged(plan, params, grads, state);
+    if (staged !== null) {
+      this.staged = null;
+      // The worker threads update the staged copies; the parameters are then copied back whole.
+      this.pool!.applyUpdate(plan, c, params.dtype, staged.w, staged.g, (state as WasmState | null)?.address ?? 0);
+      if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, staged.w, params.length));
+      return;
     }
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
@@ -330,6 +340,19 @@ export class WasmBackend implements OptimizerBackend {
       (f32 ? this.k.update_f32 : this.k.update_f64)(w, g, buf, n, c.gradScale[l], c.decay[l],
         c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
     }
+  }
+
+  /**
+   * The copies {@link WasmBackend.layerNorms} staged of these same arrays and
+   * plan when the worker threads take this call (32-bit state of this
+   * backend, a long enough plan), else null: the threads then work on the
+   * staged copies as on zero-copy vectors.
+   */
+  private threadedStaged(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): Staged | null {
+    const st = this.staged;
+    if (this.pool === null || !this.pool.accepts(plan) || st === null || st.plan !== plan || st.params !== params.data || st.grads !== grads.data) return null;
+    if (state !== null && !(state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype)) return null;
+    return st;
   }
 
   /**
