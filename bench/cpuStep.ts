@@ -24,7 +24,7 @@ interface Contender {
  * One LARS step (timm rule, momentum 0.9) on the CPU, for 1M and 25M
  * parameters in ResNet-50-like layers, float32 and float64: the WebAssembly
  * backend with its own vectors (zero-copy) and with ordinary vectors (copied
- * in and out every step), the zero-copy case on 2 threads (calling thread +
+ * in and out every step, on 1 and 2 threads), the zero-copy case on 2 threads (calling thread +
  * 1 worker, {@link WasmBackend.createThreaded}; also with the update written in
  * place without the worker's backup of each chunk), the plain JS backend, and the
  * C reference loop on one thread: strict IEEE with both passes of each layer
@@ -63,6 +63,9 @@ async function run(): Promise<void> {
       if (inPlace.threads === null || !(await inPlace.threads.ready())) throw new Error('the worker thread did not start');
       contenders.push(stepContender('WASM SIMD, 2 threads, zero-copy, no chunk backup', inPlace, layout, n, dtype, true));
       contenders.push(stepContender('WASM SIMD, copy in/out', WasmBackend.create()!, layout, n, dtype, false));
+      const threadedCopies = WasmBackend.createThreaded({ threads: 2 })!;
+      if (threadedCopies.threads === null || !(await threadedCopies.threads.ready())) throw new Error('the worker thread did not start');
+      contenders.push(stepContender('WASM SIMD, 2 threads, copy in/out', threadedCopies, layout, n, dtype, false));
       contenders.push(stepContender('JS loops', new CpuBackend(), layout, n, dtype, false));
       const samples = contenders.map((): number[] => []);
       for (let round = 0; round < ROUNDS; round++) {

@@ -9,6 +9,9 @@
 // Exports, with byte addresses into the one imported memory:
 //   norms_T(w, g, n, out)                 out[0] = Σw², out[1] = Σg²  (f64 sums)
 //   unorm_T(w, g, buf, n, gs, wd, mu, a, cb, cd) -> Σu²   (buf = 0: no momentum)
+//   norms_part_T(w, g, n, carry), norms_finish_T(carry, out)
+//       the same sums over a layer in parts (see `carry`), for ordinary
+//       operands summed chunk by chunk as they are copied into memory
 //   update_T(w, g, buf, n, gs, wd, mu, a, cb, cd, step)   the fused update, in place
 //   update_momentum_T(w, g, buf, n, gs, wd, mu, a, step)  the same with cb = 1, cd = 0
 //   update_nobuf_T(w, g, n, gs, wd, cd, step)             the update with momentum 0
@@ -146,13 +149,45 @@ function norms(T) {
   const total = (x) =>
     names.filter((n) => n.startsWith(`$${x}`)).reduce((sum, n) => (sum === '' ? `(local.get ${n})` : `(f64x2.add ${sum} (local.get ${n}))`), '');
   const lanes = (x) => `(local.set $tmp_v ${total(x)}) (f64.add (f64x2.extract_lane 0 (local.get $tmp_v)) (f64x2.extract_lane 1 (local.get $tmp_v)))`;
+  const locals = `${names.map((n) => `(local ${n} v128)`).join(' ')} (local $ws f64) (local $gs f64)`;
+  const finish = `(f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
+    (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs)))`;
+  const c = carry(names, ['$ws', '$gs']);
   return `
   (func (export "norms_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $out i32)
     ${LOOP_LOCALS} ${ACC_LOCALS}
-    ${names.map((n) => `(local ${n} v128)`).join(' ')} (local $ws f64) (local $gs f64)
+    ${locals}
     ${loopText}
-    (f64.store (local.get $out) (f64.add (block (result f64) ${lanes('w')}) (local.get $ws)))
-    (f64.store offset=8 (local.get $out) (f64.add (block (result f64) ${lanes('g')}) (local.get $gs))))`;
+    ${finish})
+  (func (export "norms_part_${T.t}") (param $w i32) (param $g i32) (param $n i32) (param $carry i32)
+    ${LOOP_LOCALS} ${ACC_LOCALS}
+    ${locals}
+    ${c.load}
+    ${loopText}
+    ${c.store})
+  (func (export "norms_finish_${T.t}") (param $carry i32) (param $out i32)
+    ${ACC_LOCALS} ${locals}
+    ${c.load}
+    ${finish})`;
+}
+
+/**
+ * Loads and stores of a kernel's accumulators at `$carry` (vectors first,
+ * then f64 scalars), so a layer can be summed in parts: the *_part kernels
+ * continue from and leave their sums there, and *_finish combines them
+ * exactly as the one-call kernel does. Parts whose lengths are multiples of
+ * the loop turn (16 elements) run the very same operations in the same order.
+ */
+function carry(vectors, scalars) {
+  const load = [
+    ...vectors.map((n, i) => `(local.set ${n} (v128.load offset=${16 * i} (local.get $carry)))`),
+    ...scalars.map((n, i) => `(local.set ${n} (f64.load offset=${16 * vectors.length + 8 * i} (local.get $carry)))`),
+  ].join(' ');
+  const store = [
+    ...vectors.map((n, i) => `(v128.store offset=${16 * i} (local.get $carry) (local.get ${n}))`),
+    ...scalars.map((n, i) => `(f64.store offset=${16 * vectors.length + 8 * i} (local.get $carry) (local.get ${n}))`),
+  ].join(' ');
+  return { load, store };
 }
 
 /** d = gs·g + wd·w ; b = mu·buf + a·d ; u = cb·b + cd·d (the direction, buffer and update of one vector). */

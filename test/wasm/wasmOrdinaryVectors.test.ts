@@ -4,10 +4,13 @@ import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
 import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
 import { buildLayerPlan } from '../../src/core/LayerPlan.js';
 
-// Ordinary vectors are copied into WebAssembly memory for each pass; norms,
-// update norms, parameters and momentum must equal the zero-copy step bit for
-// bit, for layers of ragged sizes (some longer than 65,536 elements), and with
-// only one of the two operands in WebAssembly memory.
+// Ordinary vectors are copied into WebAssembly memory chunk by chunk by
+// layerNorms (32,768 elements a chunk, sums carried across chunks) and the copy
+// is reused by updateNorms and applyUpdate for the same arrays; norms, update
+// norms, parameters and momentum must equal the zero-copy step bit for bit,
+// for layers of ragged sizes (some longer than a chunk), with only one of the
+// two operands in WebAssembly memory, for views that start at an odd offset
+// in their buffer, and when the update gets other arrays than layerNorms.
 
 function values(n: number, seed: number, scale: number): Float64Array {
   let s = seed >>> 0 || 1;
@@ -80,4 +83,62 @@ for (const dtype of ['float32', 'float64'] as NumericType[]) {
       streamed.dispose();
     });
   }
+}
+
+/** `data` in a new buffer, `shift` elements from its start (a view not aligned to 8 or 64 bytes for float32). */
+function shifted(data: Float64Array, dtype: NumericType, shift: number): V {
+  const array = dtype === 'float32' ? new Float32Array(data.length + shift).subarray(shift) : new Float64Array(data.length + shift).subarray(shift);
+  array.set(data);
+  return new Vector(array) as V;
+}
+
+for (const dtype of ['float32', 'float64'] as NumericType[]) {
+  it(`WasmBackend steps views at odd offsets bit-identically to zero-copy (${dtype})`, () => {
+    const zero = WasmBackend.create()!;
+    const copied = WasmBackend.create()!;
+    const w0 = values(N, 3, 1);
+    const wa = zero.allocateVector(N, dtype);
+    wa.data.set(w0);
+    const wb = shifted(w0, dtype, 1);
+    const sa = zero.createState(plan, dtype);
+    const sb = copied.createState(plan, dtype);
+    for (let step = 0; step < 2; step++) {
+      const g = values(N, 20 + step, 0.05);
+      const ga = zero.allocateVector(N, dtype);
+      ga.data.set(g);
+      const gb = shifted(g, dtype, 3);
+      expect(bits(copied.layerNorms(plan, wb, gb))).to.deep.equal(bits(zero.layerNorms(plan, wa, ga)));
+      const c = coefficients(plan.segments.length, false);
+      copied.applyUpdate(plan, c, wb, gb, sb);
+      zero.applyUpdate(plan, c, wa, ga, sa);
+      expect(bits(wb)).to.deep.equal(bits(wa));
+      zero.releaseVector(ga);
+    }
+    zero.dispose();
+    copied.dispose();
+  });
+
+  it(`WasmBackend copies afresh when the update gets other arrays than layerNorms (${dtype})`, () => {
+    const zero = WasmBackend.create()!;
+    const copied = WasmBackend.create()!;
+    const w0 = values(N, 5, 1);
+    const wa = zero.allocateVector(N, dtype);
+    wa.data.set(w0);
+    const wb = Vector.from(w0, dtype);
+    const sa = zero.createState(plan, dtype);
+    const sb = copied.createState(plan, dtype);
+    copied.layerNorms(plan, wb, Vector.from(values(N, 30, 0.05), dtype));
+    // The update's gradient is another array with other values: the staged copy must not be used.
+    const g = values(N, 31, 0.05);
+    const ga = zero.allocateVector(N, dtype);
+    ga.data.set(g);
+    const gb = Vector.from(g, dtype);
+    const c = coefficients(plan.segments.length, true);
+    expect(bits(copied.updateNorms(plan, c, wb, gb, sb))).to.deep.equal(bits(zero.updateNorms(plan, c, wa, ga, sa)));
+    copied.applyUpdate(plan, c, wb, gb, sb);
+    zero.applyUpdate(plan, c, wa, ga, sa);
+    expect(bits(wb)).to.deep.equal(bits(wa));
+    zero.dispose();
+    copied.dispose();
+  });
 }

@@ -136,6 +136,38 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
   }
 
   for (const dtype of ['float32', 'float64'] as NumericType[]) {
+    it(`steps ordinary vectors on the threads after layerNorms staged them (${dtype}): update and state bit for bit, update norms to 2n·2⁻⁵³`, () => {
+      const pool = threaded.threads!;
+      const w1 = Vector.zeros(n, dtype);
+      fillRandom(w1.data, 1, 3);
+      const w2 = filled(single, n, dtype, 1, 3);
+      const s1 = threaded.createState(plan, dtype);
+      const s2 = single.createState(plan, dtype);
+      for (let step = 0; step < 3; step++) {
+        const g1 = Vector.zeros(n, dtype);
+        fillRandom(g1.data, 10 + step, 0.5);
+        const g2 = filled(single, n, dtype, 10 + step, 0.5);
+        // layerNorms copies ordinary vectors on the calling thread, summing each chunk as one call would.
+        expect(Array.from(threaded.layerNorms(plan, w1, g1))).to.deep.equal(Array.from(single.layerNorms(plan, w2, g2)));
+        const jobsBefore = pool.workerJobs();
+        const c = coefficients(plan.segments.length, 30 + step);
+        expectSums(plan, threaded.updateNorms(plan, c, w1, g1, s1), single.updateNorms(plan, c, w2, g2, s2), 1);
+        threaded.applyUpdate(plan, c, w1, g1, s1);
+        single.applyUpdate(plan, c, w2, g2, s2);
+        expect(pool.workerJobs(), 'update norms and update on the worker').to.equal(jobsBefore + 2);
+        expect(differences(w1.data, w2.data), 'parameters that differ').to.deep.equal([]);
+        single.releaseVector(g2);
+      }
+      const b1 = s1.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      const b2 = s2.snapshot().layers.flatMap((x) => (x.bits === 32 ? Array.from(x.values) : []));
+      expect(differences(b1, b2), 'momentum entries that differ').to.deep.equal([]);
+      s1.dispose();
+      s2.dispose();
+      single.releaseVector(w2);
+    });
+  }
+
+  for (const dtype of ['float32', 'float64'] as NumericType[]) {
     for (const momentum of [true, false]) {
       it(`matches one thread over 4 steps (${dtype}, ${momentum ? 'with' : 'without'} momentum): update and state bit for bit, norms to 2n·2⁻⁵³`, () => {
         const pool = threaded.threads!;
@@ -156,7 +188,7 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     b.dispose();
   });
 
-  it('stays on the calling thread below minElements and for vectors outside its memory', async () => {
+  it('stays on the calling thread below minElements and for vectors outside its memory that layerNorms did not stage', async () => {
     const small = WasmBackend.createThreaded({ threads: 2, minElements: n + 1, chunkElements: CHUNK })!;
     await small.threads!.ready();
     expect(small.threads!.accepts(plan)).to.equal(false);
@@ -171,7 +203,11 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
     const ordinary = filled(single, n, 'float32', 3, 1);
     threaded.layerNorms(plan, ordinary, ordinary);
     threaded.applyUpdate(plan, c, ordinary, ordinary, null);
-    expect(threaded.threads!.workerJobs()).to.equal(jobs);
+    // The norms ran on the calling thread; the update of the copies layerNorms staged, on the worker.
+    expect(threaded.threads!.workerJobs()).to.equal(jobs + 1);
+    // Without a preceding layerNorms of these arrays, the update copies them and stays on the calling thread.
+    threaded.applyUpdate(plan, c, ordinary, ordinary, null);
+    expect(threaded.threads!.workerJobs()).to.equal(jobs + 1);
     small.dispose();
   });
 

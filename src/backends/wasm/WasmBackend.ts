@@ -18,6 +18,33 @@ interface Staging {
   bytes: number;
 }
 
+/** Where {@link WasmBackend.layerNorms} left copies of ordinary operands (byte addresses; in place for the others). */
+interface Staged {
+  readonly plan: LayerPlan;
+  readonly params: Float32Array | Float64Array;
+  readonly grads: Float32Array | Float64Array;
+  readonly w: number;
+  readonly g: number;
+}
+
+/**
+ * Elements per chunk when ordinary vectors are copied in (and the parameters
+ * back out) chunk by chunk: a multiple of every kernel's 16-element turn (so
+ * the sums of a chunked layer are bit-identical to one call), 128–256 KiB per
+ * operand, so a chunk is still in the L2 cache when the kernel reads it.
+ * 16K, 32K and 64K measured alike at 25M parameters; 4K was slower.
+ */
+const STAGING_CHUNK = 32768;
+/**
+ * Spare bytes of each staging block, so that a copy can start at the same
+ * offset within a 64-byte line as its source: V8 copies to and from a shared
+ * memory word by word, and byte by byte when source and target are aligned
+ * differently (measured about 2× slower for a whole step at 25M parameters).
+ */
+const WINDOW_SLACK = 64;
+/** Bytes of the block that carries a kernel's partial sums from one chunk to the next. */
+const CARRY_BYTES = 512;
+
 /** Where one layer's momentum lives: nowhere, a full-precision buffer, or 8-bit codes with their absmax. */
 type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: number } | { readonly bits: 8; readonly codes: number; readonly absmax: number };
 
@@ -28,9 +55,14 @@ type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: num
  *
  * Zero copies when the data lives in its memory: vectors from
  * {@link WasmBackend.allocateVector} (and the momentum state, always) are read
- * and written in place. Ordinary vectors work too, copied in before each
- * kernel and, for the parameters, out after the update; that costs about as
- * much as the step itself at 25M parameters (see `npm run bench`).
+ * and written in place. Ordinary vectors work too: {@link WasmBackend.layerNorms}
+ * copies them into WebAssembly memory chunk by chunk and sums each chunk
+ * while it is in cache; `updateNorms` and `applyUpdate` reuse that copy
+ * while they get the same arrays and plan (the arrays must not change in
+ * between, as within one optimizer step; other arrays are copied afresh), and the update copies each chunk of the
+ * parameters back right after updating it. Results are bit-identical to the
+ * zero-copy step; at 25M parameters such a step still costs about twice the
+ * zero-copy one (see `npm run bench`).
  *
  * Layers with 8-bit momentum (`optimBits: 8`) keep their codes and absmax in
  * the same memory (`WasmQuantizedState`, the code book beside them in a
@@ -60,7 +92,9 @@ export class WasmBackend implements OptimizerBackend {
   /** The memory and allocator holding vectors and state. */
   readonly heap: WasmHeap;
   private readonly k: KernelExports;
-  private readonly staging: [Staging | null, Staging | null] = [null, null];
+  private readonly staging: [Staging | null, Staging | null, Staging | null] = [null, null, null];
+  /** The ordinary operands the last {@link WasmBackend.layerNorms} staged, for the rest of that step. */
+  private staged: Staged | null = null;
   private readonly owned = new WeakMap<Float32Array | Float64Array, number>();
   private book: WasmCodeBook | null = null;
   // --- worker threads (see WasmThreadPool): null unless createThreaded started some ---
@@ -173,28 +207,55 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   layerNorms(plan: LayerPlan, params: Vector, grads: Vector): Float64Array {
+    this.staged = null;
     if (this.threaded(plan, params, grads, null)) return this.pool!.layerNorms(plan, params.dtype, params.data.byteOffset, grads.data.byteOffset);
+    const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
-    const w = this.operand(params, 0);
-    const g = this.operand(grads, 1);
-    const kernel = params.dtype === 'float32' ? this.k.norms_f32 : this.k.norms_f64;
     const out = new Float64Array(plan.segments.length * 2);
-    const scratch = this.heap.view('float64', 0, 2);
-    for (const s of plan.segments) {
-      kernel(w + s.start * size, g + s.start * size, s.end - s.start, 0);
-      out[2 * s.index] = scratch[0];
-      out[2 * s.index + 1] = scratch[1];
+    const scratch = (): Float64Array => this.heap.view('float64', 0, 2);
+    const pw = this.heap.addressOf(params.data);
+    const pg = this.heap.addressOf(grads.data);
+    if (pw !== null && pg !== null) {
+      const kernel = f32 ? this.k.norms_f32 : this.k.norms_f64;
+      for (const s of plan.segments) {
+        kernel(pw + s.start * size, pg + s.start * size, s.end - s.start, 0);
+        out[2 * s.index] = scratch()[0];
+        out[2 * s.index + 1] = scratch()[1];
+      }
+      return out;
     }
+    // An ordinary operand is copied into its staging block chunk by chunk, and
+    // each chunk is summed while it is still in cache; the rest of the step reuses the copy.
+    const w = pw ?? this.stagingFor(params, 0);
+    const g = pg ?? this.stagingFor(grads, 1);
+    const carry = this.stage(2, CARRY_BYTES);
+    const part = f32 ? this.k.norms_part_f32 : this.k.norms_part_f64;
+    const finish = f32 ? this.k.norms_finish_f32 : this.k.norms_finish_f64;
+    const memory = this.heap.view(params.dtype, 0, this.heap.memory.buffer.byteLength / size);
+    for (const s of plan.segments) {
+      this.clearCarry(carry);
+      for (let i = s.start; i < s.end; i += STAGING_CHUNK) {
+        const n = Math.min(STAGING_CHUNK, s.end - i);
+        if (pw === null) memory.set(params.data.subarray(i, i + n), w / size + i);
+        if (pg === null) memory.set(grads.data.subarray(i, i + n), g / size + i);
+        part(w + i * size, g + i * size, n, carry);
+      }
+      finish(carry, 0);
+      out[2 * s.index] = scratch()[0];
+      out[2 * s.index + 1] = scratch()[1];
+    }
+    this.staged = { plan, params: params.data, grads: grads.data, w, g };
     return out;
   }
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
     if (this.threaded(plan, params, grads, state)) return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    const staged = this.threadedStaged(plan, params, grads, state);
+    if (staged !== null) return this.pool!.updateNorms(plan, c, params.dtype, staged.w, staged.g, (state as WasmState | null)?.address ?? 0);
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
-    const w = this.operand(params, 0);
-    const g = this.operand(grads, 1);
+    const [w, g] = this.operands(plan, params, grads);
     const out = new Float64Array(plan.segments.length);
     for (const s of plan.segments) {
       const l = s.index;
@@ -213,45 +274,121 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
-    if (this.threaded(plan, params, grads, state)) return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
-    const f32 = params.dtype === 'float32';
+    if (this.threaded(plan, params, grads, state)) {
+      this.staged = null;
+      return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    }
+    const staged = this.threadedStaged(plan, params, grads, state);
+    if (staged !== null) {
+      this.staged = null;
+      // The worker threads update the staged copies; the parameters are then copied back whole.
+      this.pool!.applyUpdate(plan, c, params.dtype, staged.w, staged.g, (state as WasmState | null)?.address ?? 0);
+      if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, staged.w, params.length));
+      return;
+    }
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
-    const w = this.operand(params, 0);
-    const g = this.operand(grads, 1);
-    let written = 0;
+    const [w, g] = this.operands(plan, params, grads);
+    this.staged = null;
+    const copyBack = this.heap.addressOf(params.data) === null;
+    const memory = copyBack ? this.heap.view(params.dtype, 0, this.heap.memory.buffer.byteLength / size) : null;
+    let done = 0;
+    let copied = false;
     try {
       for (const s of plan.segments) {
-        this.updateLayer(s, c, f32, size, own, w, g);
-        written++;
+        const l = s.index;
+        const b = this.layerBuffer(own, s, size);
+        if (b.bits === 8) {
+          const book = this.book!;
+          const o = s.start * size;
+          (params.dtype === 'float32' ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, s.end - s.start, book.address, book.scratch,
+            c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+          if (memory !== null) {
+            copied = true;
+            params.data.set(memory.subarray(w / size + s.start, w / size + s.end), s.start);
+          }
+        } else {
+          // Chunk by chunk, so that each updated chunk is copied back while it is in cache.
+          const step = memory === null ? s.end - s.start : STAGING_CHUNK;
+          for (let i = s.start; i < s.end; i += step) {
+            const n = Math.min(step, s.end - i);
+            this.updateFloat(params.dtype, c, l, w + i * size, g + i * size, b.bits === 32 ? b.buf + (i - s.start) * size : 0, n);
+            if (memory !== null) {
+              copied = true;
+              params.data.set(memory.subarray(w / size + i, w / size + i + n), i);
+            }
+          }
+        }
+        done++;
       }
     } catch (error) {
       // Only the staging copy was written: an ordinary failure that another backend may retry.
-      if (own === null && this.heap.addressOf(params.data) === null) throw error;
-      throw new PartialStepError(`the WebAssembly update failed at layer ${written} (${(error as Error).message})`, { cause: error });
+      if (own === null && copyBack && !copied) throw error;
+      throw new PartialStepError(`the WebAssembly update failed at layer ${done} (${(error as Error).message})`, { cause: error });
     }
-    if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, w, params.length));
   }
 
-  /** The fused update of layer `s`, at byte addresses `w`, `g` (and its momentum in `own`). */
-  private updateLayer(s: LayerSegment, c: LayerCoefficients, f32: boolean, size: number, own: WasmState | WasmQuantizedState | null, w: number, g: number): void {
-    const l = s.index;
-    const o = s.start * size;
-    const n = s.end - s.start;
-    const b = this.layerBuffer(own, s, size);
-    if (b.bits === 0) {
-      (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w + o, g + o, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
-    } else if (b.bits === 32 && isPlainMomentum(c, l)) {
-      (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
+  /** The full-precision update of `n` elements of layer `l` at these addresses (`buf` 0: no momentum). */
+  private updateFloat(dtype: NumericType, c: LayerCoefficients, l: number, w: number, g: number, buf: number, n: number): void {
+    const f32 = dtype === 'float32';
+    if (buf === 0) {
+      (f32 ? this.k.update_nobuf_f32 : this.k.update_nobuf_f64)(w, g, n, c.gradScale[l], c.decay[l], c.fromDirection[l], c.stepScale[l]);
+    } else if (isPlainMomentum(c, l)) {
+      (f32 ? this.k.update_momentum_f32 : this.k.update_momentum_f64)(w, g, buf, n, c.gradScale[l], c.decay[l],
         c.bufferMomentum[l], c.bufferGain[l], c.stepScale[l]);
-    } else if (b.bits === 32) {
-      (f32 ? this.k.update_f32 : this.k.update_f64)(w + o, g + o, b.buf, n, c.gradScale[l], c.decay[l],
-        c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
     } else {
-      const book = this.book!;
-      (f32 ? this.k.update_q8_f32 : this.k.update_q8_f64)(w + o, g + o, b.codes, b.absmax, n, book.address, book.scratch,
-        c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
+      (f32 ? this.k.update_f32 : this.k.update_f64)(w, g, buf, n, c.gradScale[l], c.decay[l],
+        c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l], c.stepScale[l]);
     }
+  }
+
+  /**
+   * The copies {@link WasmBackend.layerNorms} staged of these same arrays and
+   * plan when the worker threads take this call (32-bit state of this
+   * backend, a long enough plan), else null: the threads then work on the
+   * staged copies as on zero-copy vectors.
+   */
+  private threadedStaged(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): Staged | null {
+    const st = this.staged;
+    if (this.pool === null || !this.pool.accepts(plan) || st === null || st.plan !== plan || st.params !== params.data || st.grads !== grads.data) return null;
+    if (state !== null && !(state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype)) return null;
+    return st;
+  }
+
+  /**
+   * The addresses of the parameters and gradients: the staged copies of the
+   * preceding {@link WasmBackend.layerNorms} when it was of these same arrays
+   * and plan (as within one optimizer step), else in place or fresh copies.
+   */
+  private operands(plan: LayerPlan, params: Vector, grads: Vector): [number, number] {
+    const st = this.staged;
+    if (st !== null && st.plan === plan && st.params === params.data && st.grads === grads.data) return [st.w, st.g];
+    this.staged = null;
+    return [this.operand(params, 0), this.operand(grads, 1)];
+  }
+
+  /**
+   * The staging block in `slot` for all of `vector`, starting at the same
+   * offset within a 64-byte line as its data (see {@link WINDOW_SLACK}).
+   */
+  private stagingFor(vector: Vector, slot: 0 | 1): number {
+    return this.stage(slot, vector.data.byteLength + WINDOW_SLACK) + (vector.data.byteOffset & (WINDOW_SLACK - 1));
+  }
+
+  /** Zeroes the partial sums at `carry`. */
+  private clearCarry(carry: number): void {
+    new Uint8Array(this.heap.memory.buffer, carry, CARRY_BYTES).fill(0);
+  }
+
+  /** A staging block of at least `bytes` bytes in `slot` (kept and reused); its address. */
+  private stage(slot: 0 | 1 | 2, bytes: number): number {
+    let s = this.staging[slot];
+    if (s === null || s.bytes < bytes) {
+      if (s !== null) this.heap.release(s.address, s.bytes);
+      s = { address: this.heap.allocate(bytes), bytes };
+      this.staging[slot] = s;
+    }
+    return s.address;
   }
 
   /**
@@ -264,8 +401,9 @@ export class WasmBackend implements OptimizerBackend {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.staged = null;
     this.pool?.dispose();
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < this.staging.length; i++) {
       const s = this.staging[i];
       if (s !== null) this.heap.release(s.address, s.bytes);
       this.staging[i] = null;
@@ -275,19 +413,13 @@ export class WasmBackend implements OptimizerBackend {
     if (this.heap.liveBlocks === 0) recycleHeap(this.heap);
   }
 
-  /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy. */
+  /** The address of `vector`'s data: in place when it lives in this memory, else a staging copy of the whole vector. */
   private operand(vector: Vector, slot: 0 | 1): number {
     const address = this.heap.addressOf(vector.data);
     if (address !== null) return address;
-    const bytes = vector.data.byteLength;
-    let s = this.staging[slot];
-    if (s === null || s.bytes < bytes) {
-      if (s !== null) this.heap.release(s.address, s.bytes);
-      s = { address: this.heap.allocate(bytes), bytes };
-      this.staging[slot] = s;
-    }
-    this.heap.view(vector.dtype, s.address, vector.length).set(vector.data);
-    return s.address;
+    const staged = this.stagingFor(vector, slot);
+    this.heap.view(vector.dtype, staged, vector.length).set(vector.data);
+    return staged;
   }
 
   /** `state`, checked to be one this backend created (null for none); an 8-bit state gets the code book into memory. */

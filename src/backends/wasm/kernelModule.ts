@@ -20,6 +20,14 @@ export interface KernelExports {
   unorm_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
   /** As {@link KernelExports.unorm_f32}, for float64 data. */
   unorm_f64(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
+  /** {@link KernelExports.norms_f32} over one part of a layer, continuing the sums at `carry` (zeroed before the first part). */
+  norms_part_f32(w: number, g: number, n: number, carry: number): void;
+  /** As {@link KernelExports.norms_part_f32}, for float64 data. */
+  norms_part_f64(w: number, g: number, n: number, carry: number): void;
+  /** Writes Σw² and Σg² of the parts summed at `carry` to `out`, as {@link KernelExports.norms_f32} would for the whole layer. */
+  norms_finish_f32(carry: number, out: number): void;
+  /** As {@link KernelExports.norms_finish_f32}, for float64 data. */
+  norms_finish_f64(carry: number, out: number): void;
   /** The fused update with a momentum buffer, in place, float32 data in float64 arithmetic (as the JS loops). */
   update_f32(w: number, g: number, buf: number, n: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
   /** As {@link KernelExports.update_f32} with fromBuffer 1 and fromDirection 0 (plain momentum): w ← w − step·b. */
