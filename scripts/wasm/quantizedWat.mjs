@@ -1,7 +1,7 @@
 // The source of the WebAssembly kernels for 8-bit (blockwise quantized)
 // momentum state, as a generator of WAT text; kernelsWat.mjs adds them to the
 // kernel module. They mirror `applyQuantized` and `updateNormQuantized` of
-// src/gpu/CpuBackend.ts operation for operation: float32 loads are promoted to
+// src/backends/js/CpuBackend.ts operation for operation: float32 loads are promoted to
 // float64, everything is computed in float64 in the same order, and a float32
 // parameter is rounded once when stored. So they are bit-identical to the JS
 // loops (WebAssembly float arithmetic is IEEE round-to-nearest, never fused).
@@ -9,7 +9,9 @@
 // Exports, with byte addresses into the one imported memory:
 //   update_q8_T(w, g, q, s, n, book, scratch, gs, wd, mu, a, cb, cd, step)
 //       the fused update of one 8-bit layer of n elements, in place: q its
-//       codes (one byte each), s its absmax (one f32 per 256-element block)
+//       codes (one byte each), s its absmax (one f32 per 256-element block);
+//       under plain momentum (cb 1, cd 0) it updates w by step·b alone, as
+//       applyQuantized does (u = b, up to the sign of a zero)
 //   unorm_q8_T(w, g, q, s, n, book, gs, wd, mu, a, cb, cd) -> Σu² (f64, in order)
 // `book` is the code book laid out as BOOK below; `scratch` holds 256 f64
 // (one block of new momentum before it is requantized).
@@ -124,26 +126,30 @@ function encode(bucket = `(i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 (local
 function updateQ8(T) {
   // max |b| over the pairs: pmax keeps the old lane unless the new one is
   // greater (NaN never is), as `if (m > max) max = m`; the max of a set does
-  // not depend on the order it is taken in.
-  const pass1Pairs = pairs(
-    'dequant2',
+  // not depend on the order it is taken in. `plain` is the first pass under
+  // plain momentum (cb 1, cd 0: u = b, as in CpuBackend and the 32-bit kernels).
+  const pass1Pairs = (plain) => pairs(
+    plain ? 'dequant2m' : 'dequant2',
     `(local.set $wv ${load2(T, '$w')})
         ${directionAndBuffer2(T)}
         (v128.store (local.get $p) (local.get $bv))
         (local.set $maxv (f64x2.pmax (local.get $maxv) (f64x2.abs (local.get $bv))))
-        ${store2(T, '$w', `(f64x2.sub (local.get $wv) (f64x2.mul ${vget('step')} (f64x2.add (f64x2.mul ${vget('cb')} (local.get $bv)) (f64x2.mul ${vget('cd')} (local.get $dv)))))`)}`,
+        ${store2(T, '$w', `(f64x2.sub (local.get $wv) (f64x2.mul ${vget('step')} ${plain ? '(local.get $bv)' : `(f64x2.add (f64x2.mul ${vget('cb')} (local.get $bv)) (f64x2.mul ${vget('cd')} (local.get $dv)))`}))`)}`,
     [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
   );
-  const pass1 = elements(
-    'dequant',
+  const pass1 = (plain) => elements(
+    plain ? 'dequantm' : 'dequant',
     `(local.set $wi ${load(T, '$w')})
         ${directionAndBuffer(T)}
         (f64.store (local.get $p) (local.get $b))
         (local.set $m (f64.abs (local.get $b)))
         (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
-        ${store(T, '$w', `(f64.sub ${get('wi')} (f64.mul ${get('step')} (f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')}))))`)}`,
+        ${store(T, '$w', `(f64.sub ${get('wi')} (f64.mul ${get('step')} ${plain ? get('b') : `(f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')}))`}))`)}`,
     [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
   );
+  const maxOfPairs = `(local.set $max (f64x2.extract_lane 0 (local.get $maxv)))
+          (local.set $m (f64x2.extract_lane 1 (local.get $maxv)))
+          (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))`;
   const zeroFill = elements('zero', `(i32.store8 (local.get $c) (local.get $zero))`, [['c', 1]]);
   // Two quotients per division and both buckets at once (f32x4.demote rounds as
   // f32.demote_f64); the guess and the walk stay scalar, lane after lane.
@@ -169,11 +175,13 @@ function updateQ8(T) {
       (local.set $max (f64.const 0))
       (local.set $p (local.get $scratch))
       (local.set $maxv (v128.const f64x2 0 0))
-      ${pass1Pairs}
-      (local.set $max (f64x2.extract_lane 0 (local.get $maxv)))
-      (local.set $m (f64x2.extract_lane 1 (local.get $maxv)))
-      (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
-      ${pass1}
+      (if (local.get $plain)
+        (then ${pass1Pairs(true)}
+          ${maxOfPairs}
+          ${pass1(true)})
+        (else ${pass1Pairs(false)}
+          ${maxOfPairs}
+          ${pass1(false)}))
       (local.set $next32 (f32.demote_f64 (local.get $max)))
       (f32.store (local.get $s) (local.get $next32))
       (local.set $c (local.get $start))
@@ -188,10 +196,11 @@ function updateQ8(T) {
   return `
   (func (export "update_q8_${T.t}") (param $w i32) (param $g i32) (param $q i32) (param $s i32) (param $n i32) (param $book i32) (param $scratch i32)
     ${coeffParams([...COEFFS, 'step'])}
-    (local $c i32) (local $qend i32) (local $bend i32) (local $start i32) (local $p i32) (local $k i32) (local $zero i32)
+    (local $c i32) (local $qend i32) (local $bend i32) (local $start i32) (local $p i32) (local $k i32) (local $zero i32) (local $plain i32)
     (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $m f64) (local $max f64) (local $next32 f32) (local $next f64) (local $x f64)
     (local $wv v128) (local $dv v128) (local $bv v128) (local $maxv v128) (local $xv v128) (local $iv v128) (local $nextv v128) ${splatLocals([...COEFFS, 'step', 'scale'])}
     (local.set $zero (i32.load offset=${BOOK.zeroCode} (local.get $book)))
+    (local.set $plain (i32.and (f64.eq (local.get $cb) (f64.const 1)) (f64.eq (local.get $cd) (f64.const 0))))
     ${splats([...COEFFS, 'step'])}
     ${blocks(body)})`;
 }

@@ -197,6 +197,8 @@ function applyQuantized(
   const zero = SIGNED_CODE_BOOK.zeroCode;
   const guess = SIGNED_CODE_BOOK.guess;
   const shift = 32 - GUESS_BITS;
+  // Plain momentum: u = 1·b + 0·d = b (up to the sign of a zero), the shortcut the WebAssembly kernels take too.
+  const plain = isPlainMomentum(c, l);
   const codes = q.codes, absmax = q.absmax;
   const codeBase = q.offset[l] - s.start;
   let block = q.blockOffset[l];
@@ -211,7 +213,7 @@ function applyQuantized(
       scratch[j] = b;
       const m = Math.abs(b); // branch-free; the WASM kernels take f64.abs too
       if (m > max) max = m;
-      w[i] = wi - step * (cb * b + cd * d);
+      w[i] = wi - step * (plain ? b : cb * b + cd * d);
     }
     const next = Math.fround(max);
     absmax[block] = next;
