@@ -1,7 +1,7 @@
 // The source of the WebAssembly kernels for 8-bit (blockwise quantized)
 // momentum state, as a generator of WAT text; kernelsWat.mjs adds them to the
 // kernel module. They mirror `applyQuantized` and `updateNormQuantized` of
-// src/gpu/CpuBackend.ts operation for operation: float32 loads are promoted to
+// src/backends/js/CpuBackend.ts operation for operation: float32 loads are promoted to
 // float64, everything is computed in float64 in the same order, and a float32
 // parameter is rounded once when stored. So they are bit-identical to the JS
 // loops (WebAssembly float arithmetic is IEEE round-to-nearest, never fused).
@@ -9,10 +9,13 @@
 // Exports, with byte addresses into the one imported memory:
 //   update_q8_T(w, g, q, s, n, book, scratch, gs, wd, mu, a, cb, cd, step)
 //       the fused update of one 8-bit layer of n elements, in place: q its
-//       codes (one byte each), s its absmax (one f32 per 256-element block)
+//       codes (one byte each), s its absmax (one f32 per 256-element block);
+//       under plain momentum (cb 1, cd 0) it updates w by step·b alone, as
+//       applyQuantized does (u = b, up to the sign of a zero)
 //   unorm_q8_T(w, g, q, s, n, book, gs, wd, mu, a, cb, cd) -> Σu² (f64, in order)
-// `book` is the code book laid out as BOOK below; `scratch` holds 256 f64
-// (one block of new momentum before it is requantized).
+// `book` is the code book laid out as BOOK below; `scratch` holds 512 f64
+// (two blocks of new momentum before they are requantized: each full block's
+// first pass runs interleaved with the requantization of the block before).
 
 /** Elements per absmax block. */
 const BLOCK = 256;
@@ -124,76 +127,102 @@ function encode(bucket = `(i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 (local
 function updateQ8(T) {
   // max |b| over the pairs: pmax keeps the old lane unless the new one is
   // greater (NaN never is), as `if (m > max) max = m`; the max of a set does
-  // not depend on the order it is taken in.
-  const pass1Pairs = pairs(
-    'dequant2',
-    `(local.set $wv ${load2(T, '$w')})
+  // not depend on the order it is taken in. `plain` is the first pass under
+  // plain momentum (cb 1, cd 0: u = b, as in CpuBackend and the 32-bit kernels).
+  const pass1PairBody = (plain) => `(local.set $wv ${load2(T, '$w')})
         ${directionAndBuffer2(T)}
         (v128.store (local.get $p) (local.get $bv))
         (local.set $maxv (f64x2.pmax (local.get $maxv) (f64x2.abs (local.get $bv))))
-        ${store2(T, '$w', `(f64x2.sub (local.get $wv) (f64x2.mul ${vget('step')} (f64x2.add (f64x2.mul ${vget('cb')} (local.get $bv)) (f64x2.mul ${vget('cd')} (local.get $dv)))))`)}`,
-    [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
-  );
-  const pass1 = elements(
-    'dequant',
+        ${store2(T, '$w', `(f64x2.sub (local.get $wv) (f64x2.mul ${vget('step')} ${plain ? '(local.get $bv)' : `(f64x2.add (f64x2.mul ${vget('cb')} (local.get $bv)) (f64x2.mul ${vget('cd')} (local.get $dv)))`}))`)}`;
+  const pass1Ptrs = [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]];
+  const pass1Pairs = (plain) => pairs(plain ? 'dequant2m' : 'dequant2', pass1PairBody(plain), pass1Ptrs);
+  const pass1 = (plain) => elements(
+    plain ? 'dequantm' : 'dequant',
     `(local.set $wi ${load(T, '$w')})
         ${directionAndBuffer(T)}
         (f64.store (local.get $p) (local.get $b))
         (local.set $m (f64.abs (local.get $b)))
         (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
-        ${store(T, '$w', `(f64.sub ${get('wi')} (f64.mul ${get('step')} (f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')}))))`)}`,
-    [['w', T.size], ['g', T.size], ['c', 1], ['p', 8]],
+        ${store(T, '$w', `(f64.sub ${get('wi')} (f64.mul ${get('step')} ${plain ? get('b') : `(f64.add (f64.mul ${get('cb')} ${get('b')}) (f64.mul ${get('cd')} ${get('d')}))`}))`)}`,
+    pass1Ptrs,
   );
+  const maxOfPairs = `(local.set $max (f64x2.extract_lane 0 (local.get $maxv)))
+          (local.set $m (f64x2.extract_lane 1 (local.get $maxv)))
+          (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))`;
   const zeroFill = elements('zero', `(i32.store8 (local.get $c) (local.get $zero))`, [['c', 1]]);
   // Two quotients per division and both buckets at once (f32x4.demote rounds as
   // f32.demote_f64); the guess and the walk stay scalar, lane after lane.
-  const lane = (j) => `(local.set $x (f64x2.extract_lane ${j} (local.get $xv)))
-        ${encode(`(i32x4.extract_lane ${j} (local.get $iv))`)}
-        (i32.store8 offset=${j} (local.get $c) (local.get $k))`;
-  const pass2Pairs = pairs(
-    'requant2',
-    `(local.set $xv (f64x2.div (v128.load (local.get $p)) (local.get $nextv)))
+  // `c`, `p`, `nv`: the codes, quotients' scratch and splat absmax it works on.
+  const pass2PairBody = (c, p, nv) => `(local.set $xv (f64x2.div (v128.load (local.get ${p})) (local.get ${nv})))
         (local.set $iv (i32x4.shr_u (f32x4.demote_f64x2_zero (local.get $xv)) (i32.const ${GUESS_SHIFT})))
-        ${lane(0)}
-        ${lane(1)}`,
-    [['c', 1], ['p', 8]],
-  );
-  const pass2 = elements(
-    'requant',
-    `(local.set $x (f64.div (f64.load (local.get $p)) (local.get $next)))
+        ${[0, 1].map((j) => `(local.set $x (f64x2.extract_lane ${j} (local.get $xv)))
+        ${encode(`(i32x4.extract_lane ${j} (local.get $iv))`)}
+        (i32.store8 offset=${j} (local.get ${c}) (local.get $k))`).join('\n        ')}`;
+  // The requantization of the pending block (`$pc`.. `$pc + $pn`, quotients at
+  // `$pp`) on its own, as it was before the blocks were interleaved.
+  const pendingAlone = (label) => `(local.set $c (local.get $pc))
+          (local.set $p (local.get $pp))
+          (local.set $bend (i32.add (local.get $pc) (local.get $pn)))
+          ${pairs(`${label}2`, pass2PairBody('$c', '$p', '$pnextv'), [['c', 1], ['p', 8]])}
+          ${elements(label, `(local.set $x (f64.div (f64.load (local.get $p)) (local.get $pnext)))
         ${encode()}
-        (i32.store8 (local.get $c) (local.get $k))`,
-    [['c', 1], ['p', 8]],
-  );
+        (i32.store8 (local.get $c) (local.get $k))`, [['c', 1], ['p', 8]])}
+          (local.set $pend (i32.const 0))`;
+  // A full block's first pass interleaved with the requantization of the
+  // previous (full) block: the one streams memory while the other computes.
+  // Each block's operations and their order are unchanged, so are the results.
+  const fused = (plain) => `(block $fused${plain ? 'm' : ''}_done (loop $fused${plain ? 'm' : ''}
+          (br_if $fused${plain ? 'm' : ''}_done (i32.gt_u (i32.add (local.get $c) (i32.const 2)) (local.get $bend)))
+          ${pass1PairBody(plain)}
+          ${pass2PairBody('$pc', '$pp', '$pnextv')}
+          ${pass1Ptrs.map(([p, by]) => inc(p, 2 * by)).join(' ')} ${inc('pc', 2)} ${inc('pp', 16)}
+          (br $fused${plain ? 'm' : ''})))`;
   const body = `(local.set $start (local.get $c))
       (local.set $max (f64.const 0))
-      (local.set $p (local.get $scratch))
       (local.set $maxv (v128.const f64x2 0 0))
-      ${pass1Pairs}
-      (local.set $max (f64x2.extract_lane 0 (local.get $maxv)))
-      (local.set $m (f64x2.extract_lane 1 (local.get $maxv)))
-      (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
-      ${pass1}
+      (if (i32.and (local.get $pend) (i32.eq (i32.sub (local.get $bend) (local.get $c)) (i32.const ${BLOCK})))
+        (then
+          (local.set $p (local.get $cur))
+          (if (local.get $plain) (then ${fused(true)}) (else ${fused(false)}))
+          (local.set $pend (i32.const 0)))
+        (else
+          (if (local.get $pend) (then
+            (local.set $cend (local.get $bend))
+            ${pendingAlone('requant_mid')}
+            (local.set $bend (local.get $cend))
+            (local.set $c (local.get $start))))
+          (local.set $p (local.get $cur))
+          (if (local.get $plain) (then ${pass1Pairs(true)}) (else ${pass1Pairs(false)}))))
+      ${maxOfPairs}
+      (if (local.get $plain) (then ${pass1(true)}) (else ${pass1(false)}))
       (local.set $next32 (f32.demote_f64 (local.get $max)))
       (f32.store (local.get $s) (local.get $next32))
       (local.set $c (local.get $start))
       (if (f32.eq (local.get $next32) (f32.const 0))
         (then ${zeroFill})
         (else
-          (local.set $next (f64.promote_f32 (local.get $next32)))
-          (local.set $nextv (f64x2.splat (local.get $next)))
-          (local.set $p (local.get $scratch))
-          ${pass2Pairs}
-          ${pass2}))`;
+          (local.set $pend (i32.const 1))
+          (local.set $pc (local.get $start))
+          (local.set $pp (local.get $cur))
+          (local.set $pn (i32.sub (local.get $bend) (local.get $start)))
+          (local.set $pnext (f64.promote_f32 (local.get $next32)))
+          (local.set $pnextv (f64x2.splat (local.get $pnext)))
+          (local.set $cur (i32.xor (local.get $cur) (local.get $flip)))
+          (local.set $c (local.get $bend))))`;
   return `
   (func (export "update_q8_${T.t}") (param $w i32) (param $g i32) (param $q i32) (param $s i32) (param $n i32) (param $book i32) (param $scratch i32)
     ${coeffParams([...COEFFS, 'step'])}
-    (local $c i32) (local $qend i32) (local $bend i32) (local $start i32) (local $p i32) (local $k i32) (local $zero i32)
-    (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $m f64) (local $max f64) (local $next32 f32) (local $next f64) (local $x f64)
-    (local $wv v128) (local $dv v128) (local $bv v128) (local $maxv v128) (local $xv v128) (local $iv v128) (local $nextv v128) ${splatLocals([...COEFFS, 'step', 'scale'])}
+    (local $c i32) (local $qend i32) (local $bend i32) (local $start i32) (local $p i32) (local $k i32) (local $zero i32) (local $plain i32)
+    (local $pend i32) (local $pc i32) (local $pp i32) (local $pn i32) (local $cur i32) (local $flip i32) (local $cend i32)
+    (local $scale f64) (local $wi f64) (local $d f64) (local $b f64) (local $m f64) (local $max f64) (local $next32 f32) (local $pnext f64) (local $x f64)
+    (local $wv v128) (local $dv v128) (local $bv v128) (local $maxv v128) (local $xv v128) (local $iv v128) (local $pnextv v128) ${splatLocals([...COEFFS, 'step', 'scale'])}
     (local.set $zero (i32.load offset=${BOOK.zeroCode} (local.get $book)))
+    (local.set $plain (i32.and (f64.eq (local.get $cb) (f64.const 1)) (f64.eq (local.get $cd) (f64.const 0))))
+    (local.set $cur (local.get $scratch))
+    (local.set $flip (i32.xor (local.get $scratch) (i32.add (local.get $scratch) (i32.const ${BLOCK * 8}))))
     ${splats([...COEFFS, 'step'])}
-    ${blocks(body)})`;
+    ${blocks(body)}
+    (if (local.get $pend) (then ${pendingAlone('requant_end')})))`;
 }
 
 function unormQ8(T) {

@@ -197,6 +197,8 @@ function applyQuantized(
   const zero = SIGNED_CODE_BOOK.zeroCode;
   const guess = SIGNED_CODE_BOOK.guess;
   const shift = 32 - GUESS_BITS;
+  // Plain momentum: u = 1·b + 0·d = b (up to the sign of a zero), the shortcut the WebAssembly kernels take too.
+  const plain = isPlainMomentum(c, l);
   const codes = q.codes, absmax = q.absmax;
   const codeBase = q.offset[l] - s.start;
   let block = q.blockOffset[l];
@@ -204,14 +206,25 @@ function applyQuantized(
     const end = Math.min(start + QUANT_BLOCK, s.end);
     const scale = absmax[block];
     let max = 0;
-    for (let i = start, j = 0; i < end; i++, j++) {
-      const wi = w[i];
-      const d = gs * g[i] + wd * wi;
-      const b = mu * (map[codes[codeBase + i]] * scale) + a * d;
-      scratch[j] = b;
-      const m = Math.abs(b); // branch-free; the WASM kernels take f64.abs too
-      if (m > max) max = m;
-      w[i] = wi - step * (cb * b + cd * d);
+    if (plain) {
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const wi = w[i];
+        const b = mu * (map[codes[codeBase + i]] * scale) + a * (gs * g[i] + wd * wi);
+        scratch[j] = b;
+        const m = Math.abs(b); // branch-free; the WASM kernels take f64.abs too
+        if (m > max) max = m;
+        w[i] = wi - step * b;
+      }
+    } else {
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const wi = w[i];
+        const d = gs * g[i] + wd * wi;
+        const b = mu * (map[codes[codeBase + i]] * scale) + a * d;
+        scratch[j] = b;
+        const m = Math.abs(b);
+        if (m > max) max = m;
+        w[i] = wi - step * (cb * b + cd * d);
+      }
     }
     const next = Math.fround(max);
     absmax[block] = next;

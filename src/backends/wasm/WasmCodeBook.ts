@@ -5,19 +5,21 @@ import type { WasmHeap } from './WasmHeap.js';
 
 /** Byte offsets of a code book in WebAssembly memory, as the 8-bit kernels read it (from their generator). */
 const LAYOUT = CODE_BOOK_LAYOUT;
+/** Two blocks of float64: the update kernel requantizes one block while it fills the other. */
+const SCRATCH_BYTES = 2 * QUANT_BLOCK * 8;
 
 /**
  * The code book of 8-bit momentum copied into a {@link WasmHeap}, once per
  * backend: the 256 codes (as float64), the 256 float64 thresholds, the 2¹⁵-byte
- * guess table and the zero code, plus 256 float64 of scratch where the
- * update kernel keeps one block of new momentum before requantizing it.
+ * guess table and the zero code, plus 512 float64 of scratch where the
+ * update kernel keeps two blocks of new momentum before requantizing them.
  *
  * @category Backends
  */
 export class WasmCodeBook {
   /** Byte address of the tables (the kernels' `book` argument). */
   readonly address: number;
-  /** Byte address of the 256-float64 scratch block (the kernels' `scratch` argument). */
+  /** Byte address of the 512-float64 scratch (two blocks; the kernels' `scratch` argument). */
   readonly scratch: number;
   private readonly heap: WasmHeap;
   private released = false;
@@ -34,7 +36,7 @@ export class WasmCodeBook {
     if (!book.oneStep) throw new RangeError('the WebAssembly 8-bit kernels need a code book whose guess is one step from the code (oneStep)');
     this.heap = heap;
     this.address = heap.allocate(LAYOUT.bytes);
-    this.scratch = heap.allocate(QUANT_BLOCK * 8);
+    this.scratch = heap.allocate(SCRATCH_BYTES);
     // Views made after both allocations: growth cannot detach them here.
     const buffer = heap.memory.buffer;
     // The codes as float64: each float32 code converts exactly.
@@ -49,6 +51,6 @@ export class WasmCodeBook {
     if (this.released) return;
     this.released = true;
     this.heap.release(this.address, LAYOUT.bytes);
-    this.heap.release(this.scratch, QUANT_BLOCK * 8);
+    this.heap.release(this.scratch, SCRATCH_BYTES);
   }
 }

@@ -44,7 +44,7 @@ export interface KernelExports {
    * The fused update of one layer with 8-bit state (source:
    * scripts/wasm/quantizedWat.mjs), float32 parameters, float64 arithmetic:
    * `q` its codes, `s` its absmax per 256-element block, `book` a
-   * {@link WasmCodeBook}, `scratch` 256 f64 of room.
+   * {@link WasmCodeBook}, `scratch` 512 f64 of room (two blocks).
    */
   update_q8_f32(w: number, g: number, q: number, s: number, n: number, book: number, scratch: number,
     gs: number, wd: number, mu: number, a: number, cb: number, cd: number, step: number): void;
