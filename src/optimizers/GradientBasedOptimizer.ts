@@ -300,10 +300,6 @@ export abstract class GradientBasedOptimizer<
     this.chain.dispose();
   }
 
-  /** Whether {@link dispose} was called. */
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
 
   /** The state as plain JSON: restore it into an optimizer with the same options to continue bit for bit. */
   saveState(): SavedOptimizerState {

@@ -1,22 +1,29 @@
-import type { LearningRateSchedule } from '../options/OptimizationAlgorithmOptions.js';
+import type { ScheduleOptions } from './learningRateSchedule.js';
 
 /**
- * The options a learning-rate schedule is built from.
+ * How an optimizer words the two schedule warnings (the core optimizer and
+ * the tfjs adapter name different fixes).
  *
  * @category Optimizers
  */
-export interface ScheduleOptions {
-  /** Epochs of linear warmup. */
-  readonly warmupEpochs: number;
-  /** The schedule after warmup. */
-  readonly learningRateSchedule: LearningRateSchedule;
-  /** Epochs in the whole run: where a decaying schedule ends. */
-  readonly maxIterations: number;
-  /** The rate a decaying schedule ends at. */
-  readonly minLearningRate: number;
-  /** The rate after warmup. */
-  readonly initialLearningRate: number;
+export interface ScheduleWarningText {
+  /** Warmup or a decaying schedule (`asked`: e.g. `['warmupEpochs (10)', "learningRateSchedule 'polynomial'"]`) but no steps per epoch. */
+  noStepsPerEpoch(asked: readonly string[], o: ScheduleOptions): string;
+  /** Step `step` is past the end (`total` steps) of the decaying schedule. */
+  pastEnd(step: number, total: number, stepsPerEpoch: number, o: ScheduleOptions): string;
 }
+
+/** The core optimizer's wording: steps per epoch come from the options, setStepsPerEpoch or optimize(); reset() restarts. */
+const CORE_TEXT: ScheduleWarningText = {
+  noStepsPerEpoch: (asked, o) =>
+    `${asked.join(' and ')} count epochs, but this optimizer does not know how many steps make an epoch, so the learning rate stays at ` +
+    `initialLearningRate (${o.initialLearningRate}). Pass stepsPerEpoch in the options or call setStepsPerEpoch(n) ` +
+    `(optimize() does it for you), or set warmupEpochs: 0 and learningRateSchedule: 'constant' for a constant rate`,
+  pastEnd: (step, total, stepsPerEpoch, o) =>
+    `step ${step} is past the end of the '${o.learningRateSchedule}' schedule (maxIterations ${o.maxIterations} × ${stepsPerEpoch} steps per epoch = ${total} steps), ` +
+    `so the learning rate stays at minLearningRate (${o.minLearningRate}) from now on. To train further with a schedule, call reset() ` +
+    `(step count, momentum and schedule start again) or use an optimizer with a larger maxIterations`,
+};
 
 /**
  * Says once, through the optimizer's warning sink, when the schedule cannot
@@ -33,12 +40,17 @@ export interface ScheduleOptions {
  */
 export class ScheduleWarnings {
   private readonly warn: (message: string) => void;
+  private readonly text: ScheduleWarningText;
   private warnedNoEpochs = false;
   private warnedPastEnd = false;
 
-  /** @param warn - the optimizer's warning sink. */
-  constructor(warn: (message: string) => void) {
+  /**
+   * @param warn - the optimizer's warning sink.
+   * @param text - the wording. Default: the core optimizer's.
+   */
+  constructor(warn: (message: string) => void, text: ScheduleWarningText = CORE_TEXT) {
     this.warn = warn;
+    this.text = text;
   }
 
   /** Checks the schedule before 1-based step `step`, with `stepsPerEpoch` as the optimizer knows it (null: unknown). */
@@ -48,23 +60,13 @@ export class ScheduleWarnings {
     if (stepsPerEpoch === null) {
       if (this.warnedNoEpochs || (o.warmupEpochs === 0 && !decays)) return;
       this.warnedNoEpochs = true;
-      const asked = [o.warmupEpochs > 0 ? `warmupEpochs (${o.warmupEpochs})` : null, decays ? `learningRateSchedule '${o.learningRateSchedule}'` : null]
-        .filter((x) => x !== null)
-        .join(' and ');
-      this.warn(
-        `${asked} count epochs, but this optimizer does not know how many steps make an epoch, so the learning rate stays at ` +
-          `initialLearningRate (${o.initialLearningRate}). Pass stepsPerEpoch in the options or call setStepsPerEpoch(n) ` +
-          `(optimize() does it for you), or set warmupEpochs: 0 and learningRateSchedule: 'constant' for a constant rate`,
-      );
+      const asked = [o.warmupEpochs > 0 ? `warmupEpochs (${o.warmupEpochs})` : null, decays ? `learningRateSchedule '${o.learningRateSchedule}'` : null];
+      this.warn(this.text.noStepsPerEpoch(asked.filter((x) => x !== null), o));
       return;
     }
     const total = o.maxIterations * stepsPerEpoch;
     if (!decays || step <= total || this.warnedPastEnd) return;
     this.warnedPastEnd = true;
-    this.warn(
-      `step ${step} is past the end of the '${o.learningRateSchedule}' schedule (maxIterations ${o.maxIterations} × ${stepsPerEpoch} steps per epoch = ${total} steps), ` +
-        `so the learning rate stays at minLearningRate (${o.minLearningRate}) from now on. To train further with a schedule, call reset() ` +
-        `(step count, momentum and schedule start again) or use an optimizer with a larger maxIterations`,
-    );
+    this.warn(this.text.pastEnd(step, total, stepsPerEpoch, o));
   }
 }

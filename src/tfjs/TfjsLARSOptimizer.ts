@@ -16,6 +16,7 @@ import { OptimizerInputError } from '../core/OptimizerInputError.js';
 import { checkStepsPerEpoch, learningRateAt, scheduleFor } from '../optimizers/learningRateSchedule.js';
 import { PERCENTILE_HISTORY, PercentileClipper } from '../optimizers/PercentileClipper.js';
 import { clipUpdateNorms, computeStepCoefficients } from '../optimizers/stepCoefficients.js';
+import { ScheduleWarnings, type ScheduleWarningText } from '../optimizers/scheduleWarnings.js';
 import { LARSOptimizerOptions, type LARSOptimizerOptionsInput } from '../options/LARSOptimizerOptions.js';
 import { OptionsValidationError } from '../options/OptionsValidationError.js';
 import { escapeConfigStrings, unescapeConfigStrings } from './configStrings.js';
@@ -61,6 +62,18 @@ export interface TfjsLARSSetup {
   /** Where warnings go. Default `console.warn` with a `lars-ts:` prefix. */
   readonly onWarning?: (message: string) => void;
 }
+
+/** The adapter's wording of the schedule warnings: steps per epoch come from the options or {@link LARSScheduleCallback}. */
+const TFJS_SCHEDULE_TEXT: ScheduleWarningText = {
+  noStepsPerEpoch: (asked, o) =>
+    `TfjsLARSOptimizer: ${asked.join(' and ')} count steps, but steps per epoch are unknown, so the learning rate stays at ` +
+    `${o.initialLearningRate} (no warmup, no decay). Pass stepsPerEpoch in the options, or add ` +
+    `new LARSScheduleCallback(optimizer) to model.fit's callbacks.`,
+  pastEnd: (step, total, stepsPerEpoch, o) =>
+    `TfjsLARSOptimizer: the '${o.learningRateSchedule}' schedule ended at step ${total} (maxIterations ${o.maxIterations} × ` +
+    `${stepsPerEpoch} steps per epoch); from step ${step} on the rate rests at minLearningRate ${o.minLearningRate}. ` +
+    'Set maxIterations to the number of epochs you train.',
+};
 
 /**
  * LARS for TensorFlow.js: a tfjs-core `Optimizer` that applies the same
@@ -109,7 +122,7 @@ export class TfjsLARSOptimizer extends Optimizer {
   readonly skipLayerNames: VariableNameSelection | null;
 
   private readonly kindOf: VariableKindRule | null;
-  private readonly warn: (message: string) => void;
+  private readonly scheduleWarnings: ScheduleWarnings;
   /** Momentum buffers by key (the model weight's name). */
   private readonly momentum = new Map<string, Variable>();
   /** Keys of buffers loaded by setWeights that no variable has claimed yet. */
@@ -121,8 +134,6 @@ export class TfjsLARSOptimizer extends Optimizer {
   private clipper: PercentileClipper | null = null;
   private layerCache: { readonly signature: string; readonly layers: VariableLayer[] } | null = null;
   private stepsPerEpochOverride: number | null = null;
-  private warnedSchedule = false;
-  private warnedPastEnd = false;
   private disposed = false;
 
   /**
@@ -140,7 +151,7 @@ export class TfjsLARSOptimizer extends Optimizer {
       throw new TypeError('skipLayerNames must be a list of variable names or a RegExp');
     }
     this.kindOf = setup.kindOf ?? null;
-    this.warn = setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
+    this.scheduleWarnings = new ScheduleWarnings(setup.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`)), TFJS_SCHEDULE_TEXT);
     this.iterations_ = 0;
   }
 
@@ -208,11 +219,9 @@ export class TfjsLARSOptimizer extends Optimizer {
     const layers = this.layersFor(entries, keys);
     const norms = readSquaredNorms(entries);
     checkFiniteNorms(layers, norms);
-    this.warnIfScheduleIsBlind();
-
     const o = this.options;
     const stepNumber = this.iterations + 1;
-    this.warnIfPastScheduleEnd(stepNumber);
+    this.scheduleWarnings.check(stepNumber, o, this.stepsPerEpoch);
     const clipper = o.percentileClipping < 100 ? this.clipperFor(layers.length) : null;
     const { coefficients, clippedGradientSq } = computeStepCoefficients({
       layers,
@@ -385,35 +394,6 @@ export class TfjsLARSOptimizer extends Optimizer {
     }
     if (this.unclaimed.delete(key) && key !== entry.engineName) this.keyOfEngineName.set(entry.engineName, key);
     return buffer;
-  }
-
-  private warnIfScheduleIsBlind(): void {
-    const o = this.options;
-    if (this.warnedSchedule || this.stepsPerEpoch !== null) return;
-    const needs: string[] = [];
-    if (o.warmupEpochs > 0) needs.push(`warmupEpochs ${o.warmupEpochs}`);
-    if (o.learningRateSchedule !== 'constant') needs.push(`learningRateSchedule '${o.learningRateSchedule}'`);
-    if (needs.length === 0) return;
-    this.warnedSchedule = true;
-    this.warn(
-      `TfjsLARSOptimizer: ${needs.join(' and ')} count steps, but steps per epoch are unknown, so the learning rate stays at ` +
-        `${o.initialLearningRate} (no warmup, no decay). Pass stepsPerEpoch in the options, or add ` +
-        `new LARSScheduleCallback(optimizer) to model.fit's callbacks.`,
-    );
-  }
-
-  private warnIfPastScheduleEnd(stepNumber: number): void {
-    const o = this.options;
-    const perEpoch = this.stepsPerEpoch;
-    if (this.warnedPastEnd || perEpoch === null || o.learningRateSchedule === 'constant') return;
-    const total = o.maxIterations * perEpoch;
-    if (stepNumber <= total) return;
-    this.warnedPastEnd = true;
-    this.warn(
-      `TfjsLARSOptimizer: the '${o.learningRateSchedule}' schedule ended at step ${total} (maxIterations ${o.maxIterations} × ` +
-        `${perEpoch} steps per epoch); from step ${stepNumber} on the rate rests at minLearningRate ${o.minLearningRate}. ` +
-        'Set maxIterations to the number of epochs you train.',
-    );
   }
 
   /** With maxUnorm: form the updates, read their norms (a second readback), clip, then write. */

@@ -138,7 +138,7 @@ for (const backend of TFJS_BACKENDS) {
       const opt = new TfjsLARSOptimizer({ initialLearningRate: 0.5, warmupEpochs: 2 }, { onWarning: (m) => warnings.push(m) });
       for (let s = 0; s < 3; s++) opt.applyGradients(gradients(vars));
       expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.match(/warmupEpochs 2 and learningRateSchedule 'polynomial'.*stays at 0.5.*stepsPerEpoch.*LARSScheduleCallback/);
+      expect(warnings[0]).to.match(/warmupEpochs \(2\) and learningRateSchedule 'polynomial'.*stays at 0.5.*stepsPerEpoch.*LARSScheduleCallback/);
       expect(opt.currentLearningRate).to.equal(0.5);
       opt.setStepsPerEpoch(3);
       expect(opt.currentLearningRate).to.be.closeTo((0.5 * 4) / 6, 1e-15); // step 4 of a 6-step warmup
