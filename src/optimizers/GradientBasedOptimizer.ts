@@ -20,7 +20,7 @@ import { PercentileClipper } from './PercentileClipper.js';
 import { ScheduleWarnings } from './scheduleWarnings.js';
 import { decodeSavedState, encodeMomentum, encodePercentileHistory, stateSettings } from './savedStateCodec.js';
 import type { SavedOptimizerState, SavedStateSettings } from './SavedOptimizerState.js';
-import { clipUpdateNorms, computeStepCoefficients } from './stepCoefficients.js';
+import { clipUpdateNorms, computeStepCoefficients, firstNonFiniteNorm } from './stepCoefficients.js';
 
 /**
  * Optional wiring of an optimizer that is not an option: a layout, a backend, a warning sink.
@@ -409,19 +409,15 @@ export abstract class GradientBasedOptimizer<
 }
 
 function checkFiniteNorms(plan: LayerPlan, norms: Float64Array): void {
-  for (const s of plan.segments) {
-    const l = s.index;
-    if (!Number.isFinite(norms[2 * l + 1])) {
-      throw new OptimizerInputError(
-        'non-finite-gradient',
-        `the gradient of layer ${l} (${s.name}, elements ${s.start}..${s.end - 1}) holds NaN or ±Infinity (or values whose squares overflow); nothing was changed`,
-      );
-    }
-    if (!Number.isFinite(norms[2 * l])) {
-      throw new OptimizerInputError(
-        'non-finite-parameters',
-        `the parameters of layer ${l} (${s.name}, elements ${s.start}..${s.end - 1}) hold NaN or ±Infinity; nothing was changed`,
-      );
-    }
+  const bad = firstNonFiniteNorm(plan.segments, norms);
+  if (bad === null) return;
+  const s = bad.layer;
+  const where = `layer ${s.index} (${s.name}, elements ${s.start}..${s.end - 1})`;
+  if (bad.what === 'gradient') {
+    throw new OptimizerInputError(
+      'non-finite-gradient',
+      `the gradient of ${where} holds NaN or ±Infinity (or values whose squares overflow); nothing was changed`,
+    );
   }
+  throw new OptimizerInputError('non-finite-parameters', `the parameters of ${where} hold NaN or ±Infinity; nothing was changed`);
 }

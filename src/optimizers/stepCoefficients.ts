@@ -110,3 +110,20 @@ export function clipUpdateNorms(
     coefficients.stepScale[l] *= updateNormScale(Math.sqrt(updateSq[l]), Math.sqrt(squaredNorms[2 * l]), maxUnorm);
   }
 }
+
+/**
+ * The first layer whose squared norms are not finite (NaN or ±Infinity in
+ * its gradient or weights, or squares that overflow), and which of the two,
+ * gradient first; null when all are finite. Optimizers refuse such a step
+ * before anything changes.
+ */
+export function firstNonFiniteNorm<L extends LayerFlags>(
+  layers: readonly L[],
+  squaredNorms: ArrayLike<number>,
+): { readonly layer: L; readonly what: 'gradient' | 'parameters' } | null {
+  for (const layer of layers) {
+    if (!Number.isFinite(squaredNorms[2 * layer.index + 1])) return { layer, what: 'gradient' };
+    if (!Number.isFinite(squaredNorms[2 * layer.index])) return { layer, what: 'parameters' };
+  }
+  return null;
+}

@@ -1,4 +1,5 @@
 import { engine, reshape, square, stack, sum, tidy, type NamedTensorMap, type Tensor, type Variable } from '@tensorflow/tfjs-core';
+import { firstNonFiniteNorm } from '../optimizers/stepCoefficients.js';
 import { OptimizerInputError } from '../core/OptimizerInputError.js';
 import type { NamedTensor } from './NamedTensor.js';
 import type { VariableLayer } from './variableLayers.js';
@@ -97,19 +98,17 @@ export function sumOfSquares(x: Tensor): Tensor {
  * @category TensorFlow.js
  */
 export function checkFiniteNorms(layers: readonly VariableLayer[], norms: Float64Array): void {
-  for (const layer of layers) {
-    const l = layer.index;
-    if (!Number.isFinite(norms[2 * l + 1])) {
-      throw new OptimizerInputError(
-        'non-finite-gradient',
-        `the gradient of variable ${l} (${layer.name}) holds NaN or ±Infinity (or values whose float32 squares overflow); nothing was changed`,
-      );
-    }
-    if (!Number.isFinite(norms[2 * l])) {
-      throw new OptimizerInputError(
-        'non-finite-parameters',
-        `variable ${l} (${layer.name}) holds NaN or ±Infinity (or values whose float32 squares overflow); nothing was changed`,
-      );
-    }
+  const bad = firstNonFiniteNorm(layers, norms);
+  if (bad === null) return;
+  const { layer } = bad;
+  if (bad.what === 'gradient') {
+    throw new OptimizerInputError(
+      'non-finite-gradient',
+      `the gradient of variable ${layer.index} (${layer.name}) holds NaN or ±Infinity (or values whose float32 squares overflow); nothing was changed`,
+    );
   }
+  throw new OptimizerInputError(
+    'non-finite-parameters',
+    `variable ${layer.index} (${layer.name}) holds NaN or ±Infinity (or values whose float32 squares overflow); nothing was changed`,
+  );
 }
