@@ -2,7 +2,7 @@ import { Vector } from '../src/index.js';
 import { GpuJsBackend } from '../src/backends/gpujs/GpuJsBackend.js';
 import { probeGpuBackend } from '../src/backends/gpujs/probeGpuBackend.js';
 import { CpuBackend } from '../src/backends/js/CpuBackend.js';
-import { allocateCoefficients } from '../src/core/LayerCoefficients.js';
+import { plainMomentumCoefficients } from '../src/core/LayerCoefficients.js';
 import { buildLayerPlan } from '../src/core/LayerPlan.js';
 import { type OptimizerBackend } from '../src/core/OptimizerBackend.js';
 import { fillRandom, timeRuns } from './harness.js';
@@ -39,13 +39,7 @@ export const gpuStepSuite: BenchSuite = {
       const g = new Float32Array(total);
       fillRandom(w, 1, 0.1);
       fillRandom(g, 2, 0.01);
-      const c = allocateCoefficients(plan.segments.length);
-      c.gradScale.fill(1);
-      c.decay.fill(1e-4);
-      c.bufferMomentum.fill(0.9);
-      c.bufferGain.fill(1);
-      c.fromBuffer.fill(1);
-      c.stepScale.fill(1e-4);
+      const c = plainMomentumCoefficients(plan.segments.length, 1e-4, 0.9, 1e-4);
       const backends: OptimizerBackend[] = [new CpuBackend()];
       if (!('reason' in probe)) backends.push(new GpuJsBackend({ mode: 'headlessgl', profile: true }));
       for (const backend of backends) {

@@ -1,6 +1,6 @@
 import { type NumericType } from '../src/index.js';
 import { WasmBackend } from '../src/backends/wasm/WasmBackend.js';
-import { allocateCoefficients } from '../src/core/LayerCoefficients.js';
+import { plainMomentumCoefficients } from '../src/core/LayerCoefficients.js';
 import { buildLayerPlan, PLAIN_PLAN } from '../src/core/LayerPlan.js';
 import { fillRandom, sampleRuns, summarize } from './harness.js';
 import type { BenchSuite } from './suites.js';
@@ -25,13 +25,7 @@ async function run(): Promise<void> {
       const ends: number[] = [];
       for (let e = 1 << 20; e < n; e += 1 << 20) ends.push(e);
       const plan = buildLayerPlan(n, { ...PLAIN_PLAN, layerBoundaries: ends });
-      const c = allocateCoefficients(plan.segments.length);
-      c.gradScale.fill(1);
-      c.decay.fill(1e-4);
-      c.bufferMomentum.fill(0.9);
-      c.bufferGain.fill(1);
-      c.fromBuffer.fill(1);
-      c.stepScale.fill(1e-3);
+      const c = plainMomentumCoefficients(plan.segments.length, 1e-4, 0.9, 1e-3);
       const variants = [] as { name: string; step: () => void; dispose: () => void }[];
       for (const backUpChunks of [true, false]) {
         const b = WasmBackend.createThreaded({ threads: 2, backUpChunks })!;

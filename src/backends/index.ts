@@ -11,7 +11,7 @@
 export type { OptimizerBackend, BackendState } from '../core/OptimizerBackend.js';
 export type * from '../core/StateSnapshot.js';
 export { buildLayerPlan, PLAIN_PLAN, type LayerPlan, type LayerPlanOptions, type LayerSegment } from '../core/LayerPlan.js';
-export { allocateCoefficients, isPlainMomentum, type LayerCoefficients } from '../core/LayerCoefficients.js';
+export { allocateCoefficients, isPlainMomentum, plainMomentumCoefficients, type LayerCoefficients } from '../core/LayerCoefficients.js';
 export { checkSnapshotFits, checkQuantizedSnapshotFits } from '../core/checkSnapshot.js';
 export { snapshotFlat, restoreFlat } from '../core/flatSnapshot.js';
 

@@ -59,3 +59,25 @@ export function allocateCoefficients(layers: number): LayerCoefficients {
 export function isPlainMomentum(c: LayerCoefficients, l: number): boolean {
   return c.fromBuffer[l] === 1 && c.fromDirection[l] === 0;
 }
+
+/**
+ * The same plain-momentum coefficients for every layer: d = g + decay·w,
+ * b = momentum·b + d, w ← w − stepScale·b (no trust ratio, no clipping). For
+ * exercising or timing a backend's kernels without an optimizer.
+ *
+ * @param layers - how many layers.
+ * @param decay - weight decay in the direction.
+ * @param momentum - the buffer's momentum.
+ * @param stepScale - the step size.
+ * @category Backends
+ */
+export function plainMomentumCoefficients(layers: number, decay: number, momentum: number, stepScale: number): LayerCoefficients {
+  const c = allocateCoefficients(layers);
+  c.gradScale.fill(1);
+  c.decay.fill(decay);
+  c.bufferMomentum.fill(momentum);
+  c.bufferGain.fill(1);
+  c.fromBuffer.fill(1);
+  c.stepScale.fill(stepScale);
+  return c;
+}

@@ -3,6 +3,7 @@ import { Vector, type NumericType } from '../../src/index.js';
 import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
 import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import { allocateCoefficients, type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
+import { randomCoefficients } from '../support/randomCoefficients.js';
 import { buildLayerPlan, PLAIN_PLAN, type LayerPlan } from '../../src/core/LayerPlan.js';
 import { type BackendState, type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 import { fillRandom } from '../support/random.js';
@@ -73,17 +74,8 @@ function layoutCases(): KernelCase[] {
     const n = sizes.reduce((a, b) => a + b, 0);
     const plan = buildLayerPlan(n, PLAIN_PLAN, sizes.map((size, i) => ({ name: `t${i}`, size, kind: 'weight' as const })));
     const layers = sizes.length;
-    const c = allocateCoefficients(layers);
     const r = random(layers * 7, 200 + k);
-    for (let l = 0; l < layers; l++) {
-      c.gradScale[l] = 0.5 + Math.abs(r[7 * l]);
-      c.decay[l] = 1e-3 * Math.abs(r[7 * l + 1]);
-      c.bufferMomentum[l] = 0.9 * Math.abs(r[7 * l + 2]);
-      c.bufferGain[l] = 1 - 0.5 * Math.abs(r[7 * l + 3]);
-      c.fromBuffer[l] = Math.abs(r[7 * l + 4]);
-      c.fromDirection[l] = Math.abs(r[7 * l + 5]);
-      c.stepScale[l] = 0.01 * Math.abs(r[7 * l + 6]);
-    }
+    const c = randomCoefficients(layers, r);
     return {
       name: `${name} (${n} elements, ${layers} layers), 2 steps with momentum`,
       plan, steps: 2, momentum: true, coefficients: () => c,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Vector } from '../../src/index.js';
 import { CpuBackend } from '../../src/backends/js/CpuBackend.js';
-import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { randomCoefficients } from '../support/randomCoefficients.js';
 import { buildLayerPlan, type LayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
 import { ChunkLayout } from '../../src/backends/gpujs/ChunkLayout.js';
 import { fillRandom, newGpuBackend, requireGpuOrSkip } from './gpuContext.js';
@@ -62,18 +62,9 @@ describe('gpu.js backend agrees with the CPU backend over random layouts (float3
       const g = new Float32Array(n);
       fillRandom(w, 100 + k, 1);
       const original = w.slice();
-      const c = allocateCoefficients(layers);
       const r = new Float64Array(layers * 7);
       fillRandom(r, 200 + k);
-      for (let l = 0; l < layers; l++) {
-        c.gradScale[l] = 0.5 + Math.abs(r[7 * l]);
-        c.decay[l] = 1e-3 * Math.abs(r[7 * l + 1]);
-        c.bufferMomentum[l] = 0.9 * Math.abs(r[7 * l + 2]);
-        c.bufferGain[l] = 1 - 0.5 * Math.abs(r[7 * l + 3]);
-        c.fromBuffer[l] = Math.abs(r[7 * l + 4]);
-        c.fromDirection[l] = Math.abs(r[7 * l + 5]);
-        c.stepScale[l] = 0.01 * Math.abs(r[7 * l + 6]);
-      }
+      const c = randomCoefficients(layers, r);
       const gpu = newGpuBackend();
       const cpu = new CpuBackend();
       const wGpu = new Vector(w);

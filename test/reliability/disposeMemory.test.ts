@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { LARSOptimizer, Vector } from '../../src/index.js';
 import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
 import { type WasmThreadPool } from '../../src/backends/wasm/WasmThreadPool.js';
-import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { plainMomentumCoefficients } from '../../src/core/LayerCoefficients.js';
 import { buildLayerPlan } from '../../src/core/LayerPlan.js';
 import { fillRandom } from '../support/random.js';
 import { backendOf } from '../support/optimizerInternals.js';
@@ -56,13 +56,7 @@ describe('reliability: dispose() frees memory and workers at once (issue 11, ite
   it('a memory reused after dispose, while the old workers may still be exiting, steps exactly on the new workers', async () => {
     const n = 40_000;
     const plan = buildLayerPlan(n, { layerBoundaries: [4096 * 3, 4096 * 7], skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 32, min8bitSize: 4096 });
-    const c = allocateCoefficients(plan.segments.length);
-    c.gradScale.fill(1);
-    c.decay.fill(1e-3);
-    c.bufferMomentum.fill(0.9);
-    c.bufferGain.fill(1);
-    c.fromBuffer.fill(1);
-    c.stepScale.fill(0.1);
+    const c = plainMomentumCoefficients(plan.segments.length, 1e-3, 0.9, 0.1);
     const single = WasmBackend.create()!;
     const ref = single.allocateVector(n, 'float32');
     const rg = single.allocateVector(n, 'float32');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { LARSOptimizer, presets, type ParameterLayout } from '../../src/index.js';
 import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
-import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
+import { plainMomentumCoefficients } from '../../src/core/LayerCoefficients.js';
 import { buildLayerPlan } from '../../src/core/LayerPlan.js';
 import { BackendChain } from '../../src/backends/BackendChain.js';
 import { PartialStepError } from '../../src/core/PartialStepError.js';
@@ -80,12 +80,7 @@ describe('reliability: a stalled worker thread (issue 11, item 3)', function () 
     fillRandom(w.data, 1, 1);
     fillRandom(g.data, 2, 0.01);
     chain.replaceState(threaded.createState(plan, 'float32'), plan);
-    const c = allocateCoefficients(plan.segments.length);
-    c.gradScale.fill(1);
-    c.bufferMomentum.fill(0.9);
-    c.bufferGain.fill(1);
-    c.fromBuffer.fill(1);
-    c.stepScale.fill(0.1);
+    const c = plainMomentumCoefficients(plan.segments.length, 0, 0.9, 0.1);
     let error: unknown = null;
     let calls = 0;
     let tries = 0;
