@@ -7,6 +7,7 @@ import { backendOf, stateOf } from '../support/optimizerInternals.js';
 import { forEachBackend, heapOf } from './backendTable.js';
 import { expectExact, expectFloat32 } from './compare.js';
 import { EIGHT_BIT_CASES, gradient, layersOf, maxAbsDiff, startWeights, type EightBitCase } from './eightBitFixtures.js';
+import { recordStates } from '../support/recordStates.js';
 
 forEachBackend('8-bit state steps like the JS loops, step by step', (b) => {
   if (b.isReference) return;
@@ -20,13 +21,7 @@ forEachBackend('8-bit state steps like the JS loops, step by step', (b) => {
       const L = c.layout;
       const backend: OptimizerBackend = await b.create();
       // Record the states the backend creates: one 8-bit state with momentum, none without.
-      const states: unknown[] = [];
-      const create = backend.createState.bind(backend);
-      backend.createState = (plan, dtype) => {
-        const state = create(plan, dtype);
-        states.push(state);
-        return state;
-      };
+      const states = recordStates(backend);
       const warnings: string[] = [];
       const opt = c.make(L.layout)({ backend, onWarning: (m) => warnings.push(m) });
       const ref = c.make(L.layout)({ backend: await b.reference(zeroCopy), onWarning: (m) => expect.fail(`reference warned: ${m}`) });

@@ -5,10 +5,10 @@ import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
 import { WasmQuantizedState } from '../../src/backends/wasm/WasmQuantizedState.js';
 import { allocateCoefficients } from '../../src/core/LayerCoefficients.js';
 import { buildLayerPlan, PLAIN_PLAN } from '../../src/core/LayerPlan.js';
-import { type BackendState } from '../../src/core/OptimizerBackend.js';
 import { SIGNED_CODE_BOOK } from '../../src/quantization/CodeBook.js';
 import { normal, normalFloat32 } from '../support/random.js';
 import { CpuBackendWithWasmNorms } from '../support/wasmNormsCpu.js';
+import { recordStates } from '../support/recordStates.js';
 
 const LAYOUT: ParameterLayout = [
   { name: 'conv.weight', size: 8192, kind: 'weight' }, // whole 256-blocks
@@ -24,13 +24,7 @@ type Make = (setup: OptimizerSetup) => LARSOptimizer;
 /** A WASM backend that records the states it creates, a warning sink, and the optimizer `make` builds on them. */
 function onWasm(make: Make) {
   const backend = WasmBackend.create()!;
-  const states: BackendState[] = [];
-  const create = backend.createState.bind(backend);
-  backend.createState = (plan, dtype) => {
-    const state = create(plan, dtype);
-    states.push(state);
-    return state;
-  };
+  const states = recordStates(backend);
   const warnings: string[] = [];
   const optimizer = make({ backend, onWarning: (m) => warnings.push(m) });
   return { backend, optimizer, states, warnings };
