@@ -30,9 +30,10 @@ export function buildCReference(flags: readonly string[] = C_FLAGS): { path: str
 /**
  * The order of the C loop's passes: `per-layer` runs both passes of a layer
  * back to back (pass 2 finds it in cache); `two-pass` runs the norm pass over
- * every layer first, the order lars-ts keeps so that bad input changes nothing.
+ * every layer first, the order lars-ts keeps so that bad input changes nothing;
+ * `norms` and `update` time one pass alone.
  */
-export type CPassOrder = 'per-layer' | 'two-pass';
+export type CPassOrder = 'per-layer' | 'two-pass' | 'norms' | 'update';
 
 /** Runs the compiled C step as a child process that times itself; returns the times of its timed steps in ms. */
 export function runCReference(

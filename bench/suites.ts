@@ -1,6 +1,7 @@
 import { eightBitSuite } from './eightBit.js';
 import { gpuStepSuite } from './gpuStep.js';
 import { cpuStepSuite } from './cpuStep.js';
+import { stepFloorsSuite } from './stepFloors.js';
 import { workerCommitSuite } from './workerCommit.js';
 import { tfjsStepSuite } from './tfjsStep.js';
 import { trainingJobSuite } from './trainingJob.js';
@@ -12,4 +13,4 @@ export interface BenchSuite {
 }
 
 /** Every registered suite. */
-export const suites: BenchSuite[] = [cpuStepSuite, workerCommitSuite, gpuStepSuite, eightBitSuite, tfjsStepSuite, trainingJobSuite];
+export const suites: BenchSuite[] = [cpuStepSuite, stepFloorsSuite, workerCommitSuite, gpuStepSuite, eightBitSuite, tfjsStepSuite, trainingJobSuite];

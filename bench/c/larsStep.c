@@ -11,7 +11,9 @@
  * and pass 2 of each layer back to back, so pass 2 finds the layer in cache;
  * `two-pass` runs pass 1 over every layer first, as lars-ts must (it checks
  * every norm for NaN/Inf, and may clip globally, before changing anything).
- * Usage: larsStep f32|f64 runs warmup size1,size2,... [per-layer|two-pass]
+ * `norms` and `update` time one pass alone (pass 2 with the norms of the
+ * first step), to see where a two-pass step spends its time.
+ * Usage: larsStep f32|f64 runs warmup size1,size2,... [per-layer|two-pass|norms|update]
  * Prints one JSON line: {"times":[ms, ...]} for the timed steps.
  */
 #include <math.h>
@@ -74,16 +76,19 @@ static double next_random(void) {
   }
 
 /* One step. per_layer: norms then update of each layer while it is in cache;
- * else all norms first, then all updates (the order lars-ts must keep). */
+ * else all norms first, then all updates (the order lars-ts must keep).
+ * Mode NORMS_ONLY / UPDATE_ONLY: just that pass (the update with the norms in ww, gg). */
+enum { PER_LAYER, TWO_PASS, NORMS_ONLY, UPDATE_ONLY };
 #define DEFINE_STEP(T, NAME, NORMS, UPDATE)                                               \
   static void NAME(T *w, const T *g, T *buf, const long *start, int layers, int first,    \
-                   int per_layer, double *ww, double *gg) {                               \
-    for (int l = 0; l < layers; l++) {                                                    \
+                   int mode, double *ww, double *gg) {                                    \
+    const int per_layer = mode == PER_LAYER;                                              \
+    for (int l = 0; l < layers && mode != UPDATE_ONLY; l++) {                             \
       const long s = start[l], n = start[l + 1] - s;                                      \
       NORMS(w + s, g + s, n, &ww[l], &gg[l]);                                             \
       if (per_layer) UPDATE(w + s, g + s, buf + s, n, ww[l], gg[l], first);               \
     }                                                                                     \
-    if (!per_layer)                                                                       \
+    if (mode == TWO_PASS || mode == UPDATE_ONLY)                                          \
       for (int l = 0; l < layers; l++) {                                                  \
         const long s = start[l], n = start[l + 1] - s;                                    \
         UPDATE(w + s, g + s, buf + s, n, ww[l], gg[l], first);                            \
@@ -99,10 +104,14 @@ DEFINE_STEP(double, step_f64, norms_f64, update_f64)
 
 int main(int argc, char **argv) {
   if (argc != 5 && argc != 6) {
-    fprintf(stderr, "usage: %s f32|f64 runs warmup size1,size2,... [per-layer|two-pass]\n", argv[0]);
+    fprintf(stderr, "usage: %s f32|f64 runs warmup size1,size2,... [per-layer|two-pass|norms|update]\n", argv[0]);
     return 2;
   }
-  const int per_layer = argc < 6 || strcmp(argv[5], "two-pass") != 0;
+  const char *order = argc < 6 ? "per-layer" : argv[5];
+  const int mode = strcmp(order, "two-pass") == 0 ? TWO_PASS
+                   : strcmp(order, "norms") == 0  ? NORMS_ONLY
+                   : strcmp(order, "update") == 0 ? UPDATE_ONLY
+                                                  : PER_LAYER;
   const int f32 = strcmp(argv[1], "f32") == 0;
   const int runs = atoi(argv[2]), warmup = atoi(argv[3]);
   int layers = 1;
@@ -133,9 +142,14 @@ int main(int argc, char **argv) {
   }
   printf("{\"times\":[");
   for (int r = 0; r < warmup + runs; r++) {
+    /* The update-only mode takes its norms from one untimed norm pass first. */
+    if (r == 0 && mode == UPDATE_ONLY) {
+      if (f32) step_f32(w, g, buf, start, layers, 1, NORMS_ONLY, ww, gg);
+      else step_f64(w, g, buf, start, layers, 1, NORMS_ONLY, ww, gg);
+    }
     const double t0 = now_ms();
-    if (f32) step_f32(w, g, buf, start, layers, r == 0, per_layer, ww, gg);
-    else step_f64(w, g, buf, start, layers, r == 0, per_layer, ww, gg);
+    if (f32) step_f32(w, g, buf, start, layers, r == 0, mode, ww, gg);
+    else step_f64(w, g, buf, start, layers, r == 0, mode, ww, gg);
     const double t = now_ms() - t0;
     if (r >= warmup) printf("%s%.4f", r > warmup ? "," : "", t);
   }

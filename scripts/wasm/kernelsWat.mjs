@@ -289,3 +289,44 @@ ${kernels.join('\n')}
 )
 `;
 }
+
+/**
+ * `read_T(w, g, n) -> f64`: Σ(w + g) in the data's own type (f32x4 or f64x2
+ * adds, 4 accumulators), the least work that still reads every element of
+ * both operands: the floor of a norm pass on one thread.
+ */
+function readFloor(T) {
+  const turn = { ...T, vectors: 2 };
+  const body = (mode, off) => {
+    const o = ops(T, mode);
+    if (mode === 's') return `(local.set $s (${T.t}.add (local.get $s) (${T.t}.add ${o.load('$w', off)} ${o.load('$g', off)})))`;
+    const acc = (x) => `$${x}${off}`;
+    return ['w', 'g'].map((x) => `(local.set ${acc(x)} (${T.vec}.add (local.get ${acc(x)}) ${o.load(`$${x}`, off)}))`).join(' ');
+  };
+  const names = ['$w0', '$w16', '$g0', '$g16'];
+  const widen = (x) => (T.t === 'f32' ? `(f64.promote_f32 ${x})` : x);
+  return `
+  (func (export "read_${T.t}") (param $w i32) (param $g i32) (param $n i32) (result f64)
+    ${LOOP_LOCALS} (local $s ${T.t}) ${names.map((n) => `(local ${n} v128)`).join(' ')}
+    ${loop(turn, ['$w', '$g'], body)}
+    (local.set $w0 (${T.vec}.add (${T.vec}.add (local.get $w0) (local.get $w16)) (${T.vec}.add (local.get $g0) (local.get $g16))))
+    ${Array.from({ length: 16 / T.size }, (_, i) => widen(`(${T.vec}.extract_lane ${i} (local.get $w0))`)).reduce((a, x) => `(f64.add ${a} ${x})`, widen('(local.get $s)'))})`;
+}
+
+/**
+ * The WAT text of kernels that only the benchmark uses, to find the floors
+ * of a step (not in the shipped module): `read_f32`/`read_f64` (see
+ * readFloor) and `update_momentum_f32` computed in float32 arithmetic,
+ * coefficients rounded to float32, as the C loop does: what the float64
+ * arithmetic of the shipped float32 update costs.
+ *
+ * @param {{ shared: boolean }} options - whether the imported memory is shared.
+ * @returns {string}
+ */
+export function floorKernelsWat({ shared }) {
+  return `(module
+  (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
+${[readFloor(TYPES.f32), readFloor(TYPES.f64), update(TYPES.f32, true)].join('\n')}
+)
+`;
+}
