@@ -79,9 +79,17 @@ for (const backend of TFJS_BACKENDS) {
 
     CASES.forEach(([name, options, zero], i) => {
       it(name, () => {
-        const { maxRel } = stepBoth(makeTensors(100 + i, zero === 1), options, STEPS);
+        const { maxRel, warnings } = stepBoth(makeTensors(100 + i, zero === 1), options, STEPS);
         worst = Math.max(worst, maxRel);
         expect(maxRel).to.be.at.most(TOLERANCE);
+        // The cosine case runs 8 steps of a 6-step schedule: both say once that the rate rests at the floor; no other case warns.
+        const pastEnd = name === 'cosine schedule to a floor';
+        expect(warnings.core.length, warnings.core.join('; ')).to.equal(pastEnd ? 1 : 0);
+        expect(warnings.adapter.length, warnings.adapter.join('; ')).to.equal(pastEnd ? 1 : 0);
+        if (pastEnd) {
+          expect(warnings.core[0]).to.match(/step 7 is past the end of the 'cosine' schedule/);
+          expect(warnings.adapter[0]).to.match(/'cosine' schedule ended at step 6/);
+        }
       });
     });
 

@@ -47,11 +47,16 @@ describe('zero-copy training: models adopt the optimizer’s WebAssembly memory'
     const backend = WasmBackend.create()!;
     const model = new MultilayerPerceptron({ layerSizes: [4, 8, 3], dtype: 'float32', seed: 2 });
     const { x, y } = classes(64, 'float32');
-    const opt = new LARSOptimizer(model, { ...OPTIONS, maxIterations: 1 }, { backend });
+    const warnings: string[] = [];
+    const opt = new LARSOptimizer(model, { ...OPTIONS, maxIterations: 1 }, { backend, onWarning: (m) => warnings.push(m) });
     await opt.optimize({ xTrain: x, yTrain: y });
     const first = model.getParameters();
+    expect(warnings).to.deep.equal([]);
     await opt.optimize({ xTrain: x, yTrain: y });
     expect(model.getParameters()).to.equal(first);
+    // The second run continues the one-epoch schedule past its end, and says so once.
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/past the end of the .* schedule/);
     expect(backend.heap.addressOf(first.data)).to.not.equal(null);
     const other = new LARSOptimizer(model, OPTIONS, { backend: WasmBackend.create()! });
     await other.optimize({ xTrain: x, yTrain: y });

@@ -12,9 +12,12 @@ import { type OptimizerBackend } from '../../src/core/OptimizerBackend.js';
 const MAX = 3.4028e38;
 const TORCH_RULE = { useTrustRatio: true, adaptWhen: 'whenWeightDecayNonZero', zeroNormFallback: 'unitRatio', trustClip: false, momentumConvention: 'torch' } as const;
 
+/** Stepped by hand at a constant rate: no warmup or schedule, which would need steps per epoch. */
+const CONSTANT_RATE = { warmupEpochs: 0, learningRateSchedule: 'constant' } as const;
+
 /** Two steps of LARS on 8 float32 parameters of value `w` with gradient `g`; the parameters after. */
 function twoSteps(backend: OptimizerBackend, w: number, g: number, options: Record<string, unknown>): number[] {
-  const optimizer = new LARSOptimizer(null, { excludeBiasFromLARS: false, ...options }, { backend });
+  const optimizer = new LARSOptimizer(null, { excludeBiasFromLARS: false, ...CONSTANT_RATE, ...options }, { backend });
   const p = Vector.of(new Float32Array(8).fill(w));
   const grad = Vector.of(new Float32Array(8).fill(g));
   optimizer.step(p, grad);

@@ -223,8 +223,10 @@ describe('WasmBackend on worker threads (createThreaded)', function () {
   it("the cpuThreads option reaches the backend: backend 'cpu' with cpuThreads 2 steps on a worker, 1 (the default) does not", async () => {
     const n = 300_000;
     const layout = [{ name: 'big', size: n, kind: 'weight' as const }];
-    const two = new LARSOptimizer(null, { backend: 'cpu', cpuThreads: 2 }, { layout });
-    const one = new LARSOptimizer(null, { backend: 'cpu' }, { layout });
+    // Stepped by hand at a constant rate (warmup and a schedule would need steps per epoch).
+    const constant = { warmupEpochs: 0, learningRateSchedule: 'constant' } as const;
+    const two = new LARSOptimizer(null, { backend: 'cpu', cpuThreads: 2, ...constant }, { layout });
+    const one = new LARSOptimizer(null, { backend: 'cpu', ...constant }, { layout });
     const pool = backendOf<WasmBackend>(two).threads!;
     expect(pool.workers).to.equal(1);
     expect(backendOf<WasmBackend>(one).threads).to.equal(null);

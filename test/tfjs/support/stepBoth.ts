@@ -23,6 +23,8 @@ export interface Drift {
   readonly maxRel: number;
   /** The core's parameters after the last step, flat. */
   readonly coreFinal: Float32Array;
+  /** The warnings each optimizer gave (the adapter's only when `setup` has no `onWarning` of its own). */
+  readonly warnings: { readonly core: string[]; readonly adapter: string[] };
 }
 
 let setupCount = 0;
@@ -43,8 +45,9 @@ export function stepBoth(
 ): Drift {
   const prefix = `parity${setupCount++}`;
   const layout = tensors.map((t) => ({ name: t.name, size: t.init.length, kind: t.kind }));
-  const core = new LARSOptimizer(null, options, { backend: new CpuBackend(), layout });
-  const adapter = new TfjsLARSOptimizer(adapterOptions, setup);
+  const warnings = { core: [] as string[], adapter: [] as string[] };
+  const core = new LARSOptimizer(null, options, { backend: new CpuBackend(), layout, onWarning: (m) => warnings.core.push(m) });
+  const adapter = new TfjsLARSOptimizer(adapterOptions, { onWarning: (m) => warnings.adapter.push(m), ...setup });
   const vars = tensors.map((t) => tf.variable(tf.tensor(t.init as number[], t.shape as number[]), true, `${prefix}/${t.name}`));
   const w = new Vector(new Float32Array(tensors.flatMap((t) => t.init)));
   const g = new Vector(new Float32Array(w.length));
@@ -77,5 +80,5 @@ export function stepBoth(
     core.dispose();
     tf.dispose(vars);
   }
-  return { maxAbs, maxRel, coreFinal: Float32Array.from(w.data) };
+  return { maxAbs, maxRel, coreFinal: Float32Array.from(w.data), warnings };
 }
