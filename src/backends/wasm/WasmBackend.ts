@@ -129,7 +129,10 @@ export class WasmBackend implements OptimizerBackend {
   /**
    * A WebAssembly backend whose steps also run on worker threads over its
    * shared memory (see `WasmThreadPool`), for zero-copy vectors of at
-   * least `minElements` elements; anything else runs on the calling thread as
+   * least `minElements` elements (or ordinary ones that `layerNorms` staged
+   * for the step), with 32-bit or 8-bit momentum alike (parameters, momentum,
+   * codes and absmax bit-identical to one thread, Σu² of a layer that spans
+   * several chunks within 2n·2⁻⁵³ relative); anything else runs on the calling thread as
    * in {@link WasmBackend.create}. Falls back to one thread where this runtime
    * has no worker threads or may not block (a browser's main thread). Null
    * when WebAssembly SIMD is missing.
