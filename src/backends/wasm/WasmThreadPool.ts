@@ -6,6 +6,7 @@ import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
 import { findThreadHost } from './findThreadHost.js';
 import { waitOnWord, type KernelWorker, type ThreadHost } from './threadHost.js';
+import { cutIntoChunks } from './chunkPieces.js';
 import { layerMomentum } from './layerMomentum.js';
 import {
   CHUNK, claimChunks, H, HEADER_INTS, LAYER, LAYER_INTS, OP, PHASE, Q8_BLOCK, Q8_SCRATCH_BYTES, restoreChunk, runPieces, S, SLOT_INTS, STATUS, viewsOf, word,
@@ -476,42 +477,14 @@ export class WasmThreadPool {
     }
   }
 
-  /**
-   * The piece and chunk tables of `plan`, built once and kept until another
-   * plan comes. Chunks are `chunkElements` long, except that one ending
-   * inside a layer with 8-bit momentum ends on a boundary of that layer's
-   * 256-element blocks: the last one before, or else (a chunk inside one block) the block's end.
-   */
+  /** The piece and chunk tables of `plan` (see {@link cutIntoChunks}), built once and kept until another plan comes. */
   private tablesFor(plan: LayerPlan): PlanTables {
     if (this.tables?.plan === plan) return this.tables;
     this.releaseTables();
-    const C = this.chunkElements;
-    const pieces: number[] = [];
-    const firstPiece: number[] = [];
-    let l = 0;
     const segs = plan.segments;
-    for (let lo = 0; lo < plan.length; ) {
-      firstPiece.push(pieces.length / 3);
-      let hi = Math.min(plan.length, lo + C);
-      while (l < segs.length && segs[l].end <= lo) l++;
-      // The layer the chunk's end falls inside, if any.
-      let cut = l;
-      while (cut < segs.length && segs[cut].end <= hi) cut++;
-      if (cut < segs.length && segs[cut].start < hi && segs[cut].stateBits === 8) {
-        const s = segs[cut];
-        const down = s.start + Math.floor((hi - s.start) / Q8_BLOCK) * Q8_BLOCK;
-        hi = down > lo ? down : Math.min(s.end, down + Q8_BLOCK);
-      }
-      for (let j = l; j < segs.length && segs[j].start < hi; j++) {
-        const start = Math.max(lo, segs[j].start);
-        const end = Math.min(hi, segs[j].end);
-        if (end > start) pieces.push(segs[j].index, start, end);
-      }
-      lo = hi;
-    }
-    const chunkCount = firstPiece.length;
+    const { pieces, firstPiece } = cutIntoChunks(plan, this.chunkElements);
+    const chunkCount = firstPiece.length - 1;
     const pieceCount = pieces.length / 3;
-    firstPiece.push(pieceCount);
     const blocks = [pieces.length * 4, firstPiece.length * 4, segs.length * 7 * 8, pieceCount * 16, chunkCount * 4, segs.length * 4 * LAYER_INTS].map((bytes) => ({
       address: this.heap.allocate(bytes),
       bytes,
