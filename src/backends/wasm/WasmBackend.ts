@@ -1,12 +1,13 @@
 import { bytesPerElement, type NumericType } from '../../numeric/NumericType.js';
 import { Vector } from '../../numeric/Vector.js';
 import { isPlainMomentum, type LayerCoefficients } from '../../core/LayerCoefficients.js';
-import type { LayerPlan, LayerSegment } from '../../core/LayerPlan.js';
+import type { LayerPlan } from '../../core/LayerPlan.js';
 import type { BackendState, OptimizerBackend } from '../../core/OptimizerBackend.js';
 import { PartialStepError } from '../../core/PartialStepError.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernelModule.js';
 import { WasmCodeBook } from './WasmCodeBook.js';
 import { WasmHeap } from './WasmHeap.js';
+import { layerMomentum } from './layerMomentum.js';
 import { recycleHeap, takeRecycledHeap } from './heapRecycler.js';
 import { WasmQuantizedState } from './WasmQuantizedState.js';
 import { WasmState } from './WasmState.js';
@@ -44,9 +45,6 @@ const STAGING_CHUNK = 32768;
 const WINDOW_SLACK = 64;
 /** Bytes of the block that carries a kernel's partial sums from one chunk to the next. */
 const CARRY_BYTES = 512;
-
-/** Where one layer's momentum lives: nowhere, a full-precision buffer, or 8-bit codes with their absmax. */
-type LayerBuffer = { readonly bits: 0 } | { readonly bits: 32; readonly buf: number } | { readonly bits: 8; readonly codes: number; readonly absmax: number };
 
 /**
  * The CPU backend at memory speed: WebAssembly SIMD kernels (f64x2
@@ -131,7 +129,10 @@ export class WasmBackend implements OptimizerBackend {
   /**
    * A WebAssembly backend whose steps also run on worker threads over its
    * shared memory (see `WasmThreadPool`), for zero-copy vectors of at
-   * least `minElements` elements; anything else runs on the calling thread as
+   * least `minElements` elements (or ordinary ones that `layerNorms` staged
+   * for the step), with 32-bit or 8-bit momentum alike (parameters, momentum,
+   * codes and absmax bit-identical to one thread, Σu² of a layer that spans
+   * several chunks within 2n·2⁻⁵³ relative); anything else runs on the calling thread as
    * in {@link WasmBackend.create}. Falls back to one thread where this runtime
    * has no worker threads or may not block (a browser's main thread). Null
    * when WebAssembly SIMD is missing.
@@ -149,11 +150,20 @@ export class WasmBackend implements OptimizerBackend {
     return this.pool;
   }
 
-  /** Whether this call goes to the worker threads: zero-copy operands, 32-bit state, a long enough plan. */
+  /** Whether this call goes to the worker threads: zero-copy operands, state of this backend (32-bit or 8-bit), a long enough plan. */
   private threaded(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): boolean {
     return this.pool !== null && this.pool.accepts(plan) && params.length === plan.length && grads.length === plan.length
-      && this.heap.addressOf(params.data) !== null && this.heap.addressOf(grads.data) !== null
-      && (state === null || (state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype));
+      && this.heap.addressOf(params.data) !== null && this.heap.addressOf(grads.data) !== null && this.threadableState(state, params.dtype);
+  }
+
+  /** Whether the worker threads can update `state`: none, or a `WasmState`/`WasmQuantizedState` of this memory and type. */
+  private threadableState(state: BackendState | null, dtype: NumericType): boolean {
+    return state === null || ((state instanceof WasmState || state instanceof WasmQuantizedState) && state.heap === this.heap && state.dtype === dtype);
+  }
+
+  /** The code book's address for the worker threads when `state` has 8-bit layers (copied into memory on first use), else 0. */
+  private bookFor(state: WasmState | WasmQuantizedState | null): number {
+    return state instanceof WasmQuantizedState ? this.book!.address : 0;
   }
   // --- end of worker threads ---
 
@@ -249,9 +259,15 @@ export class WasmBackend implements OptimizerBackend {
   }
 
   updateNorms(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): Float64Array {
-    if (this.threaded(plan, params, grads, state)) return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+    if (this.threaded(plan, params, grads, state)) {
+      const own = this.ownState(state);
+      return this.pool!.updateNorms(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, own, this.bookFor(own));
+    }
     const staged = this.threadedStaged(plan, params, grads, state);
-    if (staged !== null) return this.pool!.updateNorms(plan, c, params.dtype, staged.w, staged.g, (state as WasmState | null)?.address ?? 0);
+    if (staged !== null) {
+      const own = this.ownState(state);
+      return this.pool!.updateNorms(plan, c, params.dtype, staged.w, staged.g, own, this.bookFor(own));
+    }
     const f32 = params.dtype === 'float32';
     const size = bytesPerElement(params.dtype);
     const own = this.ownState(state);
@@ -261,7 +277,7 @@ export class WasmBackend implements OptimizerBackend {
       const l = s.index;
       const o = s.start * size;
       const n = s.end - s.start;
-      const b = this.layerBuffer(own, s, size);
+      const b = layerMomentum(own, s, size);
       if (b.bits === 8) {
         out[l] = (f32 ? this.k.unorm_q8_f32 : this.k.unorm_q8_f64)(w + o, g + o, b.codes, b.absmax, n, this.book!.address,
           c.gradScale[l], c.decay[l], c.bufferMomentum[l], c.bufferGain[l], c.fromBuffer[l], c.fromDirection[l]);
@@ -276,13 +292,15 @@ export class WasmBackend implements OptimizerBackend {
   applyUpdate(plan: LayerPlan, c: LayerCoefficients, params: Vector, grads: Vector, state: BackendState | null): void {
     if (this.threaded(plan, params, grads, state)) {
       this.staged = null;
-      return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, (state as WasmState | null)?.address ?? 0);
+      const own = this.ownState(state);
+      return this.pool!.applyUpdate(plan, c, params.dtype, params.data.byteOffset, grads.data.byteOffset, own, this.bookFor(own));
     }
     const staged = this.threadedStaged(plan, params, grads, state);
     if (staged !== null) {
       this.staged = null;
+      const own = this.ownState(state);
       // The worker threads update the staged copies; the parameters are then copied back whole.
-      this.pool!.applyUpdate(plan, c, params.dtype, staged.w, staged.g, (state as WasmState | null)?.address ?? 0);
+      this.pool!.applyUpdate(plan, c, params.dtype, staged.w, staged.g, own, this.bookFor(own));
       if (this.heap.addressOf(params.data) === null) params.data.set(this.heap.view(params.dtype, staged.w, params.length));
       return;
     }
@@ -297,7 +315,7 @@ export class WasmBackend implements OptimizerBackend {
     try {
       for (const s of plan.segments) {
         const l = s.index;
-        const b = this.layerBuffer(own, s, size);
+        const b = layerMomentum(own, s, size);
         if (b.bits === 8) {
           const book = this.book!;
           const o = s.start * size;
@@ -344,15 +362,14 @@ export class WasmBackend implements OptimizerBackend {
 
   /**
    * The copies {@link WasmBackend.layerNorms} staged of these same arrays and
-   * plan when the worker threads take this call (32-bit state of this
-   * backend, a long enough plan), else null: the threads then work on the
+   * plan when the worker threads take this call (32-bit or 8-bit state of
+   * this backend, a long enough plan), else null: the threads then work on the
    * staged copies as on zero-copy vectors.
    */
   private threadedStaged(plan: LayerPlan, params: Vector, grads: Vector, state: BackendState | null): Staged | null {
     const st = this.staged;
     if (this.pool === null || !this.pool.accepts(plan) || st === null || st.plan !== plan || st.params !== params.data || st.grads !== grads.data) return null;
-    if (state !== null && !(state instanceof WasmState && state.heap === this.heap && state.dtype === params.dtype)) return null;
-    return st;
+    return this.threadableState(state, params.dtype) ? st : null;
   }
 
   /**
@@ -430,14 +447,5 @@ export class WasmBackend implements OptimizerBackend {
     }
     if (state instanceof WasmQuantizedState) this.book ??= new WasmCodeBook(this.heap);
     return state;
-  }
-
-  /** Where layer `s`'s momentum lives in memory (`size` bytes per full-precision element). */
-  private layerBuffer(state: WasmState | WasmQuantizedState | null, s: LayerSegment, size: number): LayerBuffer {
-    if (state === null) return { bits: 0 };
-    if (state instanceof WasmState) return { bits: 32, buf: state.address + s.start * size };
-    const at = state.offset[s.index];
-    if (s.stateBits === 8) return { bits: 8, codes: state.codesAddress + at, absmax: state.absmaxAddress + 4 * state.blockOffset[s.index] };
-    return { bits: 32, buf: state.valuesAddress + at * size };
   }
 }

@@ -6,7 +6,13 @@ import { instantiateKernels, type KernelExports } from './kernelModule.js';
 import type { WasmHeap } from './WasmHeap.js';
 import { findThreadHost } from './findThreadHost.js';
 import { waitOnWord, type KernelWorker, type ThreadHost } from './threadHost.js';
-import { CHUNK, claimChunks, H, HEADER_INTS, OP, PHASE, restoreChunk, runPieces, S, SLOT_INTS, STATUS, viewsOf, word } from './threadProtocol.js';
+import { cutIntoChunks } from './chunkPieces.js';
+import { layerMomentum } from './layerMomentum.js';
+import {
+  CHUNK, claimChunks, H, HEADER_INTS, LAYER, LAYER_INTS, OP, PHASE, Q8_BLOCK, Q8_SCRATCH_BYTES, restoreChunk, runPieces, S, SLOT_INTS, STATUS, viewsOf, word,
+} from './threadProtocol.js';
+import type { WasmQuantizedState } from './WasmQuantizedState.js';
+import type { WasmState } from './WasmState.js';
 
 /**
  * How {@link WasmBackend.createThreaded} splits a step across threads.
@@ -21,7 +27,12 @@ export interface WasmThreadOptions {
   readonly threads?: 'auto' | number;
   /** Plans shorter than this many elements run on the calling thread only. Default 262144. */
   readonly minElements?: number;
-  /** Elements per chunk, the unit of work a thread claims (rounded up to a multiple of 16). Default 32768. */
+  /**
+   * Elements per chunk, the unit of work a thread claims (rounded up to a
+   * multiple of 16). Inside a layer with 8-bit momentum a chunk ends on one
+   * of the layer's 256-element blocks instead (shorter, or one block when
+   * this is under 256). Default 32768.
+   */
   readonly chunkElements?: number;
   /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (about 70 µs on the 2-core test machine: enough to catch the next pass of the same step). */
   readonly spin?: number;
@@ -33,7 +44,7 @@ export interface WasmThreadOptions {
   readonly stallMs?: number;
   /**
    * Whether workers back up each chunk of the update pass (its parameters
-   * and momentum, into 2 × 8 × chunkElements bytes of scratch per worker)
+   * and momentum, into 2 × 8 × max(chunkElements, 256) bytes of scratch per worker)
    * before updating it in place, so that a chunk a failed or stalled worker
    * left half updated can be restored and run again: the step completes
    * exactly. `false` skips the copy (see `npm run bench -- worker-commit`
@@ -63,6 +74,8 @@ interface PlanTables {
   readonly chunks: number;
   readonly coeffs: number;
   readonly results: number;
+  /** Byte address of the layer table (see {@link LAYER}). */
+  readonly layers: number;
 }
 
 /**
@@ -74,13 +87,15 @@ interface PlanTables {
  * which may not block). Node's `worker_threads`, or Web Workers in a
  * cross-origin-isolated page.
  *
- * Results: the update pass is elementwise, so it is bit-identical to the
- * single-threaded backend. The norm passes add per-piece partial sums (a piece
+ * Results: the update pass is elementwise (blockwise for 8-bit momentum,
+ * whose blocks chunks never cut), so parameters, momentum, codes and absmax
+ * are bit-identical to the single-threaded backend. The norm passes add per-piece partial sums (a piece
  * is a layer cut at chunk boundaries) per layer, in piece order: the same for
  * any thread count and schedule, and bit-identical to one thread for a layer
  * that lies inside one chunk; for a layer of n elements cut into pieces, both
  * are float64 sums of the same n non-negative terms, so they differ by at
- * most 2n·2⁻⁵³ relative. Whole optimizer steps therefore differ from one
+ * most 2n·2⁻⁵³ relative. The same holds for Σu² of an 8-bit layer, which
+ * one thread sums in order in one kernel call. Whole optimizer steps therefore differ from one
  * thread only through trust ratios computed from such norms (last bits).
  *
  * Failures: every chunk is marked done by the thread that finished it, and
@@ -118,6 +133,8 @@ export class WasmThreadPool {
   private readonly scratchBytes: number;
   /** Byte address of the workers' scratch block (2 × scratchBytes each). */
   private readonly scratch: number;
+  /** Byte address of the 8-bit update kernel's scratch: the calling thread's, then each worker's ({@link Q8_SCRATCH_BYTES} each). */
+  private readonly q8scratch: number;
   private tables: PlanTables | null = null;
   private warnings: string[] = [];
   private seq = 0;
@@ -132,11 +149,14 @@ export class WasmThreadPool {
     this.awaitWorkers = o.awaitWorkers ?? false;
     this.canBlock = host.canBlock;
     this.backUpChunks = o.backUpChunks ?? true;
-    this.scratchBytes = this.backUpChunks ? 8 * this.chunkElements : 0;
+    // A chunk inside an 8-bit layer may be one whole block when chunks are shorter than that.
+    this.scratchBytes = this.backUpChunks ? 8 * Math.max(this.chunkElements, Q8_BLOCK) : 0;
     this.controlBytes = 4 * (HEADER_INTS + SLOT_INTS * workers);
     this.control = heap.allocate(this.controlBytes);
     this.scratch = heap.allocate(2 * this.scratchBytes * workers);
+    this.q8scratch = heap.allocate(Q8_SCRATCH_BYTES * (workers + 1));
     const i32 = viewsOf(heap.memory).i32;
+    i32[(this.control >>> 2) + H.q8scratch] = this.q8scratch;
     this.workerList = [];
     this.alive = [];
     this.exits = [];
@@ -147,6 +167,7 @@ export class WasmThreadPool {
       i32[s + S.failAt] = -1;
       i32[s + S.scratch] = this.scratch + 2 * this.scratchBytes * i;
       i32[s + S.scratchBytes] = this.scratchBytes;
+      i32[s + S.q8scratch] = this.q8scratch + Q8_SCRATCH_BYTES * (i + 1);
       const input = { memory: heap.memory, module, control: this.control, slot: i, spin: o.spin ?? 2000 };
       this.exits.push(
         new Promise((resolve) => {
@@ -214,9 +235,9 @@ export class WasmThreadPool {
     return this.workerList.reduce((a, _, i) => a + this.slot(i, S.pieces), 0);
   }
 
-  /** Whether a step over `plan` goes to the threads: workers alive, plan long enough, 32-bit state only. */
+  /** Whether a step over `plan` goes to the threads: workers alive, plan long enough (32-bit and 8-bit momentum alike). */
   accepts(plan: LayerPlan): boolean {
-    return plan.length >= this.minElements && this.workers > 0 && plan.segments.every((s) => s.stateBits === 32);
+    return plan.length >= this.minElements && this.workers > 0;
   }
 
   /**
@@ -235,7 +256,7 @@ export class WasmThreadPool {
 
   /** Per-layer [‖w‖², ‖g‖²] as {@link WasmBackend.layerNorms}, with operands at byte addresses `w`, `g`. */
   layerNorms(plan: LayerPlan, dtype: NumericType, w: number, g: number): Float64Array {
-    const t = this.run(OP.norms, plan, dtype, w, g, 0, null);
+    const t = this.run(OP.norms, plan, dtype, w, g, null, 0, null);
     const out = new Float64Array(2 * plan.segments.length);
     const res = viewsOf(this.heap.memory).f64;
     const r = t.results >>> 3;
@@ -247,9 +268,12 @@ export class WasmThreadPool {
     return out;
   }
 
-  /** Per-layer Σu² as {@link WasmBackend.updateNorms}; `b` 0 for no momentum buffer. */
-  updateNorms(plan: LayerPlan, c: LayerCoefficients, dtype: NumericType, w: number, g: number, b: number): Float64Array {
-    const t = this.run(OP.unorm, plan, dtype, w, g, b, c);
+  /**
+   * Per-layer Σu² as {@link WasmBackend.updateNorms}, with the momentum in
+   * `state` (null: none) and `book` the code book's address (`WasmCodeBook.address`) when it has 8-bit layers.
+   */
+  updateNorms(plan: LayerPlan, c: LayerCoefficients, dtype: NumericType, w: number, g: number, state: WasmState | WasmQuantizedState | null, book: number): Float64Array {
+    const t = this.run(OP.unorm, plan, dtype, w, g, state, book, c);
     const out = new Float64Array(plan.segments.length);
     const res = viewsOf(this.heap.memory).f64;
     const r = t.results >>> 3;
@@ -257,9 +281,9 @@ export class WasmThreadPool {
     return out;
   }
 
-  /** The fused update as {@link WasmBackend.applyUpdate}, in place; `b` 0 for no momentum buffer. */
-  applyUpdate(plan: LayerPlan, c: LayerCoefficients, dtype: NumericType, w: number, g: number, b: number): void {
-    this.run(b === 0 ? OP.updateNoBuf : OP.update, plan, dtype, w, g, b, c);
+  /** The fused update as {@link WasmBackend.applyUpdate}, in place; `state` and `book` as in {@link WasmThreadPool.updateNorms}. */
+  applyUpdate(plan: LayerPlan, c: LayerCoefficients, dtype: NumericType, w: number, g: number, state: WasmState | WasmQuantizedState | null, book: number): void {
+    this.run(OP.update, plan, dtype, w, g, state, book, c);
   }
 
   /**
@@ -281,11 +305,21 @@ export class WasmThreadPool {
     });
     this.releaseTables();
     this.heap.release(this.scratch, 2 * this.scratchBytes * this.workerList.length);
+    this.heap.release(this.q8scratch, Q8_SCRATCH_BYTES * (this.workerList.length + 1));
     this.heap.retire(this.control, this.controlBytes);
   }
 
   /** Posts one pass, does its share, settles with every worker that entered it. */
-  private run(op: number, plan: LayerPlan, dtype: NumericType, w: number, g: number, b: number, c: LayerCoefficients | null): PlanTables {
+  private run(
+    op: number,
+    plan: LayerPlan,
+    dtype: NumericType,
+    w: number,
+    g: number,
+    state: WasmState | WasmQuantizedState | null,
+    book: number,
+    c: LayerCoefficients | null,
+  ): PlanTables {
     const t = this.tablesFor(plan);
     const v = viewsOf(this.heap.memory);
     const i32 = v.i32;
@@ -295,13 +329,14 @@ export class WasmThreadPool {
     i32[h + H.f64] = dtype === 'float64' ? 1 : 0;
     i32[h + H.w] = w;
     i32[h + H.g] = g;
-    i32[h + H.b] = b;
+    i32[h + H.layers] = t.layers;
+    i32[h + H.book] = book;
     i32[h + H.pieces] = t.pieces;
     i32[h + H.chunks] = t.chunks;
     i32[h + H.chunkCount] = t.chunkCount;
     i32[h + H.coeffs] = t.coeffs;
     i32[h + H.results] = t.results;
-    const update = op === OP.update || op === OP.updateNoBuf;
+    const update = op === OP.update;
     // Whether the chunks a failed or stalled worker left can be run again: always, but for an in-place update.
     const redo = !update || this.backUpChunks;
     i32[h + H.scratch] = update && this.backUpChunks ? 1 : 0;
@@ -313,6 +348,15 @@ export class WasmThreadPool {
       const columns = [c.gradScale, c.decay, c.bufferMomentum, c.bufferGain, c.fromBuffer, c.fromDirection, c.stepScale];
       for (let l = 0; l < plan.segments.length; l++) {
         for (let j = 0; j < 7; j++) f[base + 7 * l + j] = columns[j][l];
+      }
+      const size = dtype === 'float64' ? 8 : 4;
+      for (const s of plan.segments) {
+        const entry = (t.layers >>> 2) + LAYER_INTS * s.index;
+        const m = layerMomentum(state, s, size);
+        i32[entry + LAYER.bits] = m.bits;
+        i32[entry + LAYER.start] = s.start;
+        i32[entry + LAYER.a] = m.bits === 32 ? m.buf : m.bits === 8 ? m.codes : 0;
+        i32[entry + LAYER.absmax] = m.bits === 8 ? m.absmax : 0;
       }
     }
     this.seq = (this.seq + 1) & 0x0fffffff;
@@ -379,7 +423,7 @@ export class WasmThreadPool {
         else if (Atomics.compareExchange(i32, owners + c, owner, CHUNK.main) !== owner) continue;
         // Unchanged since the step began (pending or only claimed), or just restored: run it once, in place.
         Atomics.store(i32, owners + c, CHUNK.main);
-        runPieces(this.k, v, this.control, i32[table + c], i32[table + c + 1]);
+        runPieces(this.k, v, this.control, i32[table + c], i32[table + c + 1], -1);
         Atomics.store(i32, owners + c, CHUNK.done);
         redone++;
         break;
@@ -414,7 +458,7 @@ export class WasmThreadPool {
         const h = this.control >>> 2;
         if (chunk >= 0 && chunk < i32[h + H.chunkCount]) {
           const table = i32[h + H.chunks] >>> 2;
-          runPieces(this.k, v, this.control, i32[table + chunk] + Atomics.load(i32, s + S.currentDone), i32[table + chunk + 1]);
+          runPieces(this.k, v, this.control, i32[table + chunk] + Atomics.load(i32, s + S.currentDone), i32[table + chunk + 1], -1);
         }
         return 'failed';
       }
@@ -433,30 +477,15 @@ export class WasmThreadPool {
     }
   }
 
-  /** The piece and chunk tables of `plan`, built once and kept until another plan comes. */
+  /** The piece and chunk tables of `plan` (see {@link cutIntoChunks}), built once and kept until another plan comes. */
   private tablesFor(plan: LayerPlan): PlanTables {
     if (this.tables?.plan === plan) return this.tables;
     this.releaseTables();
-    const C = this.chunkElements;
-    const chunkCount = Math.ceil(plan.length / C);
-    const pieces: number[] = [];
-    const firstPiece: number[] = [];
-    let l = 0;
     const segs = plan.segments;
-    for (let c = 0; c < chunkCount; c++) {
-      firstPiece.push(pieces.length / 3);
-      const lo = c * C;
-      const hi = Math.min(plan.length, lo + C);
-      while (l < segs.length && segs[l].end <= lo) l++;
-      for (let j = l; j < segs.length && segs[j].start < hi; j++) {
-        const start = Math.max(lo, segs[j].start);
-        const end = Math.min(hi, segs[j].end);
-        if (end > start) pieces.push(segs[j].index, start, end);
-      }
-    }
+    const { pieces, firstPiece } = cutIntoChunks(plan, this.chunkElements);
+    const chunkCount = firstPiece.length - 1;
     const pieceCount = pieces.length / 3;
-    firstPiece.push(pieceCount);
-    const blocks = [pieces.length * 4, firstPiece.length * 4, segs.length * 7 * 8, pieceCount * 16, chunkCount * 4].map((bytes) => ({
+    const blocks = [pieces.length * 4, firstPiece.length * 4, segs.length * 7 * 8, pieceCount * 16, chunkCount * 4, segs.length * 4 * LAYER_INTS].map((bytes) => ({
       address: this.heap.allocate(bytes),
       bytes,
     }));
@@ -476,6 +505,7 @@ export class WasmThreadPool {
       coeffs: blocks[2].address,
       results: blocks[3].address,
       owners: blocks[4].address,
+      layers: blocks[5].address,
     };
     return this.tables;
   }

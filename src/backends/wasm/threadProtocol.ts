@@ -8,6 +8,9 @@
 // (so a late or slow thread simply takes fewer), and each piece writes its
 // partial result to its own slot, which the main thread adds per layer in
 // piece order: the results do not depend on which thread took which chunk.
+// Inside a layer with 8-bit momentum, chunk boundaries fall on its 256-element
+// absmax blocks (counted from the layer's start), so every block is updated
+// whole by one kernel call, as on one thread.
 //
 // The control block lives in the WebAssembly memory (an Int32 array at a
 // 64-byte aligned address): a job header, then one slot per worker.
@@ -29,8 +32,8 @@ export const H = {
   w: 3,
   /** Byte address of the gradient. */
   g: 4,
-  /** Byte address of the momentum buffer (0: none). */
-  b: 5,
+  /** Byte address of the layer table (see {@link LAYER}): where each layer's momentum lives; unused by the norm pass. */
+  layers: 5,
   /** Byte address of the piece table: Int32 triples (layer, start, end). */
   pieces: 6,
   /** Byte address of the chunk table: Int32, first piece of each chunk, chunkCount + 1 entries. */
@@ -47,7 +50,48 @@ export const H = {
   scratch: 12,
   /** Byte address of the chunk commit words: Int32, one per chunk (see {@link CHUNK}). */
   owners: 13,
+  /** Byte address of the code book tables of 8-bit momentum (`WasmCodeBook.address`; 0 when no layer is 8-bit). */
+  book: 14,
+  /** Byte address of the calling thread's 512-float64 scratch for the 8-bit update kernel (each worker has its own, {@link S.q8scratch}). */
+  q8scratch: 15,
 } as const;
+
+/**
+ * Fields of one layer's entry in the layer table ({@link H.layers}; Int32 indices from the entry's start).
+ *
+ * @category Backends
+ */
+export const LAYER = {
+  /** Momentum bits: 0 none, 32 full precision, 8 codes with absmax. */
+  bits: 0,
+  /** The layer's first element in the flat vector. */
+  start: 1,
+  /** Byte address of the layer's first momentum value (32) or code (8). */
+  a: 2,
+  /** Byte address of the layer's first absmax (8-bit layers). */
+  absmax: 3,
+} as const;
+
+/**
+ * Int32 fields per layer table entry.
+ *
+ * @category Backends
+ */
+export const LAYER_INTS = 4;
+
+/**
+ * Elements per absmax block of 8-bit momentum: inside an 8-bit layer, chunks start and end on these blocks.
+ *
+ * @category Backends
+ */
+export const Q8_BLOCK = 256;
+
+/**
+ * Bytes of each thread's scratch for the 8-bit update kernel (two blocks of float64).
+ *
+ * @category Backends
+ */
+export const Q8_SCRATCH_BYTES = 2 * Q8_BLOCK * 8;
 
 /**
  * Commit words, one per chunk: whoever finishes a chunk marks it done, so the
@@ -114,10 +158,12 @@ export const S = {
   pieces: 7,
   /** Test hook: with 1, the worker sleeps (about a minute) instead of throwing at {@link S.failAt}. */
   hang: 8,
-  /** Byte address of the worker's backup of its chunk: {@link S.scratchBytes} for parameters, then as many for momentum. */
+  /** Byte address of the worker's backup of its chunk: {@link S.scratchBytes} for parameters, then as many for momentum (values, codes and absmax, piece after piece). */
   scratch: 9,
-  /** Bytes of each half of the scratch (one chunk of float64). */
+  /** Bytes of each half of the scratch (one chunk of float64, at least one 256-element block). */
   scratchBytes: 10,
+  /** Byte address of the worker's own scratch for the 8-bit update kernel ({@link Q8_SCRATCH_BYTES}). */
+  q8scratch: 11,
 } as const;
 
 /**
@@ -150,7 +196,7 @@ export const STATUS = { starting: 0, ready: 1, failed: 2, stopped: 3 } as const;
  *
  * @category Backends
  */
-export const OP = { norms: 0, unorm: 1, update: 2, updateNoBuf: 3 } as const;
+export const OP = { norms: 0, unorm: 1, update: 2 } as const;
 
 /**
  * Packs a job sequence number and a phase into a handshake word.
@@ -192,13 +238,17 @@ export function viewsOf(memory: WebAssembly.Memory): MemoryViews {
 
 /**
  * Runs pieces `[from, to)` of the current job: calls the kernel on each and
- * stores its result in the piece's slot. `after(p)` runs after each piece.
+ * stores its result in the piece's slot. Each layer's momentum kind (layer
+ * table, {@link LAYER}) picks the kernel: the 8-bit ones get the piece's codes
+ * and absmax (a piece of an 8-bit layer starts on one of its blocks) and the
+ * running thread's scratch. `after(p)` runs after each piece.
  *
  * @param ctl - the control block's byte address.
+ * @param slot - the running worker's slot, −1 for the calling thread (whose 8-bit scratch is {@link H.q8scratch}).
  *
  * @category Backends
  */
-export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: number, to: number, after?: (piece: number) => void): void {
+export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: number, to: number, slot: number, after?: (piece: number) => void): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const f64 = v.f64;
@@ -207,35 +257,50 @@ export function runPieces(k: KernelExports, v: MemoryViews, ctl: number, from: n
   const size = wide ? 8 : 4;
   const w = i32[h + H.w];
   const g = i32[h + H.g];
-  const b = i32[h + H.b];
+  const layers = i32[h + H.layers] >>> 2;
+  const book = i32[h + H.book];
+  const q8scratch = slot < 0 ? i32[h + H.q8scratch] : i32[h + HEADER_INTS + SLOT_INTS * slot + S.q8scratch];
   const pieces = i32[h + H.pieces] >>> 2;
   const coeffs = i32[h + H.coeffs] >>> 3;
   const results = i32[h + H.results] >>> 0;
   const norms = wide ? k.norms_f64 : k.norms_f32;
   const unorm = wide ? k.unorm_f64 : k.unorm_f32;
+  const unormQ8 = wide ? k.unorm_q8_f64 : k.unorm_q8_f32;
   const update = wide ? k.update_f64 : k.update_f32;
   const updateMomentum = wide ? k.update_momentum_f64 : k.update_momentum_f32;
   const updateNoBuf = wide ? k.update_nobuf_f64 : k.update_nobuf_f32;
+  const updateQ8 = wide ? k.update_q8_f64 : k.update_q8_f32;
   for (let p = from; p < to; p++) {
     const layer = i32[pieces + 3 * p];
     const start = i32[pieces + 3 * p + 1];
     const n = i32[pieces + 3 * p + 2] - start;
     const o = start * size;
+    if (op === OP.norms) {
+      norms(w + o, g + o, n, results + 16 * p);
+      after?.(p);
+      continue;
+    }
     const c = coeffs + 7 * layer;
-    switch (op) {
-      case OP.norms:
-        norms(w + o, g + o, n, results + 16 * p);
-        break;
-      case OP.unorm:
-        f64[(results >>> 3) + 2 * p] = unorm(w + o, g + o, b === 0 ? 0 : b + o, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5]);
-        break;
-      case OP.update:
-        // Plain momentum (fromBuffer 1, fromDirection 0) takes the shortcut kernel, as on one thread.
-        if (f64[c + 4] === 1 && f64[c + 5] === 0) updateMomentum(w + o, g + o, b + o, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 6]);
-        else update(w + o, g + o, b + o, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5], f64[c + 6]);
-        break;
-      default:
-        updateNoBuf(w + o, g + o, n, f64[c], f64[c + 1], f64[c + 5], f64[c + 6]);
+    const entry = layers + LAYER_INTS * layer;
+    const bits = i32[entry + LAYER.bits];
+    // The piece's place in its layer, in elements: its momentum starts there too.
+    const e = start - i32[entry + LAYER.start];
+    const a = i32[entry + LAYER.a];
+    if (op === OP.unorm) {
+      f64[(results >>> 3) + 2 * p] =
+        bits === 8
+          ? unormQ8(w + o, g + o, a + e, i32[entry + LAYER.absmax] + 4 * (e / Q8_BLOCK), n, book, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5])
+          : unorm(w + o, g + o, bits === 0 ? 0 : a + e * size, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5]);
+    } else if (bits === 8) {
+      updateQ8(w + o, g + o, a + e, i32[entry + LAYER.absmax] + 4 * (e / Q8_BLOCK), n, book, q8scratch,
+        f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5], f64[c + 6]);
+    } else if (bits === 0) {
+      updateNoBuf(w + o, g + o, n, f64[c], f64[c + 1], f64[c + 5], f64[c + 6]);
+    } else if (f64[c + 4] === 1 && f64[c + 5] === 0) {
+      // Plain momentum (fromBuffer 1, fromDirection 0) takes the shortcut kernel, as on one thread.
+      updateMomentum(w + o, g + o, a + e * size, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 6]);
+    } else {
+      update(w + o, g + o, a + e * size, n, f64[c], f64[c + 1], f64[c + 2], f64[c + 3], f64[c + 4], f64[c + 5], f64[c + 6]);
     }
     after?.(p);
   }
@@ -273,7 +338,7 @@ export function claimChunks(
     begin?.(c);
     if (scratch && slot >= 0) runChunkWithBackup(k, v, ctl, c, slot, after);
     else {
-      runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
+      runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], slot, after);
       Atomics.store(i32, owners + c, CHUNK.done);
     }
     ran++;
@@ -294,8 +359,8 @@ export function chunkRange(v: MemoryViews, ctl: number, c: number): { lo: number
 }
 
 /**
- * Copies chunk `c` of the parameters (and momentum) from worker `slot`'s
- * backup back into place: the values before the step.
+ * Copies chunk `c` of the parameters and momentum (values, or codes and
+ * absmax) from worker `slot`'s backup back into place: the values before the step.
  *
  * @category Backends
  */
@@ -303,19 +368,43 @@ export function restoreChunk(k: KernelExports, v: MemoryViews, ctl: number, c: n
   copyChunk(k, v, ctl, c, slot, false);
 }
 
-/** Copies chunk `c`'s parameters (and momentum) into worker `slot`'s scratch with `backUp`, else from it back into place. */
+/**
+ * Copies chunk `c`'s parameters and momentum into worker `slot`'s scratch with
+ * `backUp`, else from it back into place. The parameters are one run of
+ * elements; the momentum is copied piece after piece: a 32-bit layer's
+ * values, or an 8-bit layer's codes and then the absmax of its blocks.
+ */
 function copyChunk(k: KernelExports, v: MemoryViews, ctl: number, c: number, slot: number, backUp: boolean): void {
   const h = ctl >>> 2;
   const i32 = v.i32;
   const s = h + HEADER_INTS + SLOT_INTS * slot;
   const size = i32[h + H.f64] === 1 ? 8 : 4;
   const { lo, hi } = chunkRange(v, ctl, c);
-  const n = (hi - lo) * size;
-  const pairs: [number, number][] = [[i32[h + H.w] + lo * size, i32[s + S.scratch]]];
-  if (i32[h + H.b] !== 0) pairs.push([i32[h + H.b] + lo * size, i32[s + S.scratch] + i32[s + S.scratchBytes]]);
-  for (const [data, scratch] of pairs) {
-    if (backUp) k.copy_bytes(scratch, data, n);
-    else k.copy_bytes(data, scratch, n);
+  const copy = (data: number, scratch: number, bytes: number): void => {
+    if (backUp) k.copy_bytes(scratch, data, bytes);
+    else k.copy_bytes(data, scratch, bytes);
+  };
+  copy(i32[h + H.w] + lo * size, i32[s + S.scratch], (hi - lo) * size);
+  let at = i32[s + S.scratch] + i32[s + S.scratchBytes];
+  const table = i32[h + H.chunks] >>> 2;
+  const pieces = i32[h + H.pieces] >>> 2;
+  const layers = i32[h + H.layers] >>> 2;
+  for (let p = i32[table + c]; p < i32[table + c + 1]; p++) {
+    const entry = layers + LAYER_INTS * i32[pieces + 3 * p];
+    const start = i32[pieces + 3 * p + 1];
+    const n = i32[pieces + 3 * p + 2] - start;
+    const e = start - i32[entry + LAYER.start];
+    const bits = i32[entry + LAYER.bits];
+    if (bits === 32) {
+      copy(i32[entry + LAYER.a] + e * size, at, n * size);
+      at += n * size;
+    } else if (bits === 8) {
+      copy(i32[entry + LAYER.a] + e, at, n);
+      at += n;
+      const blocks = 4 * Math.ceil(n / Q8_BLOCK);
+      copy(i32[entry + LAYER.absmax] + 4 * (e / Q8_BLOCK), at, blocks);
+      at += blocks;
+    }
   }
 }
 
@@ -332,6 +421,6 @@ function runChunkWithBackup(k: KernelExports, v: MemoryViews, ctl: number, c: nu
   if (Atomics.compareExchange(i32, owners + c, CHUNK.pending, CHUNK.claimed + slot) !== CHUNK.pending) return;
   copyChunk(k, v, ctl, c, slot, true);
   if (Atomics.compareExchange(i32, owners + c, CHUNK.claimed + slot, CHUNK.writing + slot) !== CHUNK.claimed + slot) return;
-  runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], after);
+  runPieces(k, v, ctl, i32[table + c], i32[table + c + 1], slot, after);
   Atomics.store(i32, owners + c, CHUNK.done);
 }
