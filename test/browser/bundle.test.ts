@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { PRESET_FOR_PEER } from '../support/replay.js';
 import { chromiumMissing, launchChromium, REPO_ROOT } from './support/chromium.js';
-import { badInputInPage, replayInPage, selectionInPage, threadsInPage, type PageBackend, type ReplayOutcome } from './support/inPage.js';
+import { badInputInPage, eightBitThreadsInPage, replayInPage, selectionInPage, threadsInPage, type PageBackend, type ReplayOutcome } from './support/inPage.js';
 import { startStaticServer, type StaticServer } from './support/staticServer.js';
 
 /** The golden peers and the preset each maps to in the page (kept equal to the Node replay's table below). */
@@ -120,6 +120,16 @@ describe('the browser bundles in Chromium (dist/browser/lars-ts.js and backends.
     expect(o.crossOriginIsolated).to.equal(true);
     expect(o.backendName).to.equal('wasm-simd');
     expect(o.workers).to.equal(1);
+    expect(o.warnings).to.deep.equal([]);
+  });
+
+  it('8-bit momentum on 3 Web Workers: parameters and saved state bit for bit equal to one thread', async () => {
+    const o = await (await harness(true)).evaluate(eightBitThreadsInPage);
+    expect(o.bits, 'layers of 1000+ elements 8-bit, smaller ones 32-bit').to.deep.equal([8, 32, 8, 32]);
+    expect(o.differing, `parameters differing of ${o.compared}`).to.equal(0);
+    expect(o.sameState, 'codes, absmax and 32-bit values').to.equal(true);
+    expect(o.workerJobs, 'passes the Web Workers entered').to.be.greaterThan(0);
+    expect(o.workerPieces, 'pieces the Web Workers computed').to.be.greaterThan(0);
     expect(o.warnings).to.deep.equal([]);
   });
 

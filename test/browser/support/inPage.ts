@@ -277,3 +277,66 @@ export function selectionInPage(): SelectionOutcome {
   auto.dispose();
   return outcome;
 }
+
+/** What {@link eightBitThreadsInPage} found. */
+export interface EightBitThreadsOutcome {
+  /** Parameters that differ from one thread after the steps (bit for bit), of `compared`. */
+  readonly differing: number;
+  readonly compared: number;
+  /** Whether the saved states (codes, absmax, 32-bit values, as base64) are equal. */
+  readonly sameState: boolean;
+  /** The state width of each layer, as saved by the threaded run. */
+  readonly bits: number[];
+  /** Passes and pieces the Web Workers took. */
+  readonly workerJobs: number;
+  readonly workerPieces: number;
+  readonly warnings: string[];
+}
+
+/**
+ * LARS with 8-bit momentum (`optimBits: 8`, layers of 1000+ elements
+ * quantized, smaller ones 32-bit) on WebAssembly with 3 Web Workers and on
+ * one thread, 4 steps from the same data: the parameters and the 8-bit
+ * codes must agree bit for bit, and the workers must have done part of the work.
+ */
+export async function eightBitThreadsInPage(): Promise<EightBitThreadsOutcome> {
+  const lars = (window as unknown as { lars: Lars }).lars;
+  const layout = [
+    { name: 'a', size: 5001, kind: 'weight' as const },
+    { name: 'b', size: 700, kind: 'weight' as const },
+    { name: 'c', size: 9999, kind: 'weight' as const },
+    { name: 'd', size: 33, kind: 'bias' as const },
+  ];
+  const n = layout.reduce((a, l) => a + l.size, 0);
+  const options = { initialLearningRate: 0.5, momentum: 0.9, weightDecay: 1e-4, warmupEpochs: 0, learningRateSchedule: 'constant' as const, optimBits: 8 as const, min8bitSize: 1000 };
+  const threaded = lars.WasmBackend.createThreaded({ threads: 3, minElements: 0, chunkElements: 1024, awaitWorkers: true })!;
+  if (threaded.threads === null || !(await threaded.threads.ready())) throw new Error('no Web Workers started');
+  const warnings: string[] = [];
+  const run = (backend: LarsModule.OptimizerBackend) => {
+    const opt = new lars.LARSOptimizer(null, options, { backend, layout, onWarning: (m) => void warnings.push(m) });
+    const w = opt.allocateVector(n, 'float32');
+    const g = opt.allocateVector(n, 'float32');
+    for (let i = 0; i < n; i++) w.data[i] = Math.sin(1 + 0.37 * i);
+    for (let s = 0; s < 4; s++) {
+      for (let i = 0; i < n; i++) g.data[i] = 0.01 * Math.sin(2 + s + 0.91 * i);
+      opt.step(w, g);
+    }
+    return { opt, w: w.data, state: opt.saveState() };
+  };
+  const one = run(lars.WasmBackend.create()!);
+  const many = run(threaded);
+  let differing = 0;
+  for (let i = 0; i < n; i++) if (!Object.is(one.w[i], many.w[i])) differing++;
+  const outcome = {
+    differing,
+    compared: n,
+    sameState: JSON.stringify(one.state) === JSON.stringify(many.state),
+    bits: (many.state.momentum ?? []).map((l) => l.bits),
+    workerJobs: threaded.threads.workerJobs(),
+    workerPieces: threaded.threads.workerPieces(),
+    warnings,
+  };
+  one.opt.dispose();
+  many.opt.dispose();
+  return outcome;
+}
