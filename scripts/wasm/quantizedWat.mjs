@@ -169,7 +169,9 @@ function updateQ8(T) {
           (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))
           (local.set $m (f64.neg (f64x2.extract_lane 1 (local.get $minv))))
           (local.set $max (select (local.get $m) (local.get $max) (f64.gt (local.get $m) (local.get $max))))`;
-  const zeroFill = elements('zero', `(i32.store8 (local.get $c) (local.get $zero))`, [['c', 1]]);
+  // A block whose new absmax is 0 (all of b zero) gets the zero code, by
+  // memory.fill (an all-zero 25M layer: 28 → 22 ms against a byte loop).
+  const zeroFill = `(memory.fill (local.get $c) (local.get $zero) (i32.sub (local.get $bend) (local.get $c))) (local.set $c (local.get $bend))`;
   // Two quotients per division and both buckets at once (f32x4.demote rounds as
   // f32.demote_f64); the two guesses are loaded one at a time, their upper
   // thresholds into one f64x2, and both comparisons (f64x2.gt, as f64.gt lane
