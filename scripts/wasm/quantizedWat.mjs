@@ -177,7 +177,8 @@ function updateQ8(T) {
   // thresholds into one f64x2, and both comparisons (f64x2.gt, as f64.gt lane
   // by lane) come back as the two bits of i64x2.bitmask: ×0x81 & 0x101 puts
   // bit 0 in byte 0 and bit 1 in byte 1, added to the two guesses and stored
-  // as one 16-bit word (little-endian: the first element's code first).
+  // as one 16-bit word (little-endian: the first element's code first);
+  // 0.4–0.8 ms less at 25M than two scalar comparisons and byte stores.
   // `c`, `p`, `nv`: the codes, quotients' scratch and splat absmax it works on.
   const pass2PairBody = (c, p, nv, poff = 0) => `(local.set $xv (f64x2.div (v128.load offset=${poff} (local.get ${p})) (local.get ${nv})))
         (local.set $iv (i32x4.shr_u (f32x4.demote_f64x2_zero (local.get $xv)) (i32.const ${GUESS_SHIFT})))
@@ -203,7 +204,7 @@ function updateQ8(T) {
   // Two pointers walk both blocks: `$pc` the previous block's codes (the
   // current block's are 256 bytes on) and `$p` the lower half of the scratch
   // (the other half 2048 bytes on); `pendingHigh` says which half holds the
-  // previous block's quotients. Fewer live pointers: 47 → 43 ms at 25M.
+  // previous block's quotients. Fewer live pointers: 45.5 → 42.9 ms at 25M.
   const fused = (plain, pendingHigh) => {
     const label = `$fused${plain ? 'm' : ''}${pendingHigh ? 'h' : 'l'}`;
     return `(block ${label}_done (loop ${label}
