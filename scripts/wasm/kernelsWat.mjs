@@ -8,7 +8,7 @@
 //
 // Exports, with byte addresses into the one imported memory:
 //   norms_T(w, g, n, out)                 out[0] = Σw², out[1] = Σg²  (f64 sums)
-//   unorm_T(w, g, buf, n, gs, wd, mu, a, cb, cd) -> Σu²   (buf = 0: no momentum)
+//   unorm_T(w, g, buf, n, gs, wd, mu, a, cb, cd) -> Σu²   (buf = 0: no momentum; one f64x2 sum per vector of a turn)
 //   norms_part_T(w, g, n, carry), norms_finish_T(carry, out)
 //       the same sums over a layer in parts (see `carry`), for ordinary
 //       operands summed chunk by chunk as they are copied into memory
@@ -115,7 +115,6 @@ function accumulate(T, mode, x, accA, accB, accS) {
 
 const ACC_LOCALS = '(local $tmp_v v128) (local $tmp_lo v128) (local $tmp_hi v128) (local $tmp_s f64)';
 const LOOP_LOCALS = '(local $vend i32) (local $end i32)';
-const laneSum = (a, b) => `(f64.add (f64x2.extract_lane 0 (f64x2.add (local.get ${a}) (local.get ${b}))) (f64x2.extract_lane 1 (f64x2.add (local.get ${a}) (local.get ${b}))))`;
 
 /**
  * Σw² and Σg² in float64. float64 data: one f64x2 per 16-byte load. float32
@@ -197,28 +196,33 @@ function direction(o, off, wi) {
 
 function unorm(T) {
   const c = coefficients(T, ['gs', 'wd', 'mu', 'a', 'cb', 'cd']);
+  // One accumulator per vector of a turn (8 for float32, 4 for float64), so the adds do not wait on each other.
+  const acc = (off) => `$ua${off}`;
+  const accs = Array.from({ length: T.vectors }, (_, j) => acc(j * (T.vbytes ?? 16)));
   const withBuf = (mode, off) => {
     const o = ops(T, mode);
     const d = `(local.set $d_${mode} ${direction(o, off, o.load('$w', off))})`;
     const b = `(local.set $b_${mode} ${o.add(o.mul(o.k('mu'), o.load('$b', off)), o.mul(o.k('a'), `(local.get $d_${mode})`))})`;
     const u = o.add(o.mul(o.k('cb'), `(local.get $b_${mode})`), o.mul(o.k('cd'), `(local.get $d_${mode})`));
-    return `${d} ${b}\n      ${accumulate(T, mode, u, '$ua', '$ub', '$us')}`;
+    return `${d} ${b}\n      ${accumulate(T, mode, u, acc(off), null, '$us')}`;
   };
   const noBuf = (mode, off) => {
     const o = ops(T, mode);
     // b = 0, so u = cb·0 + cd·d = cd·d (up to the sign of a zero, which squaring drops).
-    return accumulate(T, mode, o.mul(o.k('cd'), direction(o, off, o.load('$w', off))), '$ua', '$ub', '$us');
+    return accumulate(T, mode, o.mul(o.k('cd'), direction(o, off, o.load('$w', off))), acc(off), null, '$us');
   };
+  const total = accs.slice(1).reduce((sum, a) => `(f64x2.add ${sum} (local.get ${a}))`, `(local.get ${accs[0]})`);
   return `
   (func (export "unorm_${T.t}") (param $w i32) (param $g i32) (param $b i32) (param $n i32) ${c.params} (result f64)
     ${LOOP_LOCALS} ${ACC_LOCALS} ${c.locals}
     (local $d_v v128) (local $b_v v128) (local $d_s ${T.math}) (local $b_s ${T.math})
-    (local $ua v128) (local $ub v128) (local $us f64)
+    ${accs.map((a) => `(local ${a} v128)`).join(' ')} (local $us f64)
     ${c.init}
     (if (i32.eqz (local.get $b))
       (then ${loop(T, ['$w', '$g'], noBuf)})
       (else ${loop(T, ['$w', '$g', '$b'], withBuf)}))
-    (f64.add ${laneSum('$ua', '$ub')} (local.get $us)))`;
+    (local.set $tmp_v ${total})
+    (f64.add (f64.add (f64x2.extract_lane 0 (local.get $tmp_v)) (f64x2.extract_lane 1 (local.get $tmp_v))) (local.get $us)))`;
 }
 
 /**

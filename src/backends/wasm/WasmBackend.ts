@@ -75,8 +75,9 @@ const CARRY_BYTES = 512;
  *   load, rounded once on store; Σu² summed in order), so parameters, codes,
  *   absmax and update norms are bit-identical for the same coefficients
  *   (whole optimizer steps can still differ through the norms below);
- * - norms accumulate in float64 for both types, in up to 16 interleaved partial sums
- *   (JS sums in order), so they differ by at most n·2⁻⁵³ relative (n the layer size);
+ * - norms, and Σu² of 32-bit layers, accumulate in float64 for both types, in up to 16
+ *   interleaved partial sums (JS sums in order), so they differ by at most n·2⁻⁵³
+ *   relative (n the layer size);
  * - the update does the same float64 operations in the same order as JS for
  *   both types (float32 values promoted on load and rounded once on store,
  *   coefficients kept in float64), so parameters and momentum are
