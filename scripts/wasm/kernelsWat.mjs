@@ -17,7 +17,7 @@
 //   update_nobuf_T(w, g, n, gs, wd, cd, step)             the update with momentum 0
 // The formula is the one of src/optimizers/LayerCoefficients.ts, in its order.
 
-import { quantizedKernels } from './quantizedWat.mjs';
+import { coefficientGlobals, quantizedKernels } from './quantizedWat.mjs';
 
 const TYPES = {
   f32: { t: 'f32', math: 'f32', vec: 'f32x4', size: 4, vectors: 2, vbytes: 16 },
@@ -65,8 +65,10 @@ function coefficients(T, names) {
   const params = names.map((n) => `(param $${n} f64)`).join(' ');
   const locals = names.map((n) => `(local $V_${n} v128) (local $S_${n} ${T.math})`).join(' ');
   const scalar = (n) => (T.math === 'f32' ? `(f32.demote_f64 (local.get $${n}))` : `(local.get $${n})`);
+  // The splat goes through a global (coefficientGlobals) and back: V8 would otherwise
+  // redo \`splat(param)\` inside the loop at every use; a value read from a global stays in a register.
   const init = names
-    .map((n) => `(local.set $S_${n} ${scalar(n)}) (local.set $V_${n} (${T.vec}.splat (local.get $S_${n})))`)
+    .map((n) => `(local.set $S_${n} ${scalar(n)}) (global.set $G_${n} (${T.vec}.splat (local.get $S_${n}))) (local.set $V_${n} (global.get $G_${n}))`)
     .join('\n    ');
   return { params, locals, init };
 }
@@ -330,7 +332,7 @@ function readFloor(T) {
 export function floorKernelsWat({ shared }) {
   return `(module
   (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
-${[readFloor(TYPES.f32), readFloor(TYPES.f64), update(TYPES.f32, true)].join('\n')}
+${[coefficientGlobals(), readFloor(TYPES.f32), readFloor(TYPES.f64), update(TYPES.f32, true)].join('\n')}
 )
 `;
 }

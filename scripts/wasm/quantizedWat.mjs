@@ -314,10 +314,21 @@ function unormQ8(T) {
 }
 
 /**
+ * The WAT declarations of the v128 globals `$G_<coefficient>` through which
+ * every kernel of a module passes its coefficient splats (see `splats`); a
+ * module with any float or 8-bit kernel declares them once.
+ *
+ * @returns {string}
+ */
+export function coefficientGlobals() {
+  return ['gs', 'wd', 'mu', 'a', 'cb', 'cd', 'step'].map((n) => `  (global $G_${n} (mut v128) (v128.const i64x2 0 0))`).join('\n');
+}
+
+/**
  * The WAT functions of the 8-bit kernels, for float32 and float64 parameters.
  *
  * @returns {string[]}
  */
 export function quantizedKernels() {
-  return [...['gs', 'wd', 'mu', 'a', 'cb', 'cd', 'step'].map((n) => `(global $G_${n} (mut v128) (v128.const i64x2 0 0))`), ...Object.values(TYPES).flatMap((T) => [updateQ8(T), unormQ8(T)])];
+  return [coefficientGlobals(), ...Object.values(TYPES).flatMap((T) => [updateQ8(T), unormQ8(T)])];
 }
