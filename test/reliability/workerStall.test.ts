@@ -104,3 +104,35 @@ describe('reliability: a stalled worker thread (issue 11, item 3)', function () 
     chain.dispose();
   });
 });
+
+describe('reliability: stall detection runs on the monotonic clock', function () {
+  this.timeout(60_000);
+
+  it('a system clock that jumps ahead (Date.now) does not make a slow worker look stalled: it is declared stalled only after stallMs', async () => {
+    const stallMs = 1500;
+    const threaded = WasmBackend.createThreaded({ threads: 2, minElements: 0, chunkElements: CHUNK, stallMs, awaitWorkers: true })!;
+    const pool = threaded.threads!;
+    expect(await pool.ready()).to.equal(true);
+    const warnings: string[] = [];
+    const a = setUp(threaded, warnings);
+    fillRandom(a.g.data, 7, 0.01);
+    a.opt.step(a.w, a.g);
+    // The worker hangs inside the next step; meanwhile the wall clock jumps ten minutes at every look.
+    pool.failWorkerAfter(2, true);
+    const realNow = Date.now;
+    let jumps = 0;
+    Date.now = () => realNow() + 600_000 * ++jumps;
+    const t0 = performance.now();
+    try {
+      a.opt.step(a.w, a.g);
+    } finally {
+      Date.now = realNow;
+    }
+    const waited = performance.now() - t0;
+    expect(pool.workers, 'the hung worker was dropped').to.equal(0);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(new RegExp(`stalled for ${stallMs} ms`));
+    expect(waited, 'declared stalled only after stallMs of real time').to.be.at.least(stallMs);
+    a.opt.dispose();
+  });
+});

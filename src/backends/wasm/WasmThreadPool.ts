@@ -39,7 +39,9 @@ export interface WasmThreadOptions {
   /**
    * A worker that makes no progress inside a job for this long is declared
    * stalled and stops being used; the calling thread runs what it left (see
-   * {@link WasmThreadOptions.backUpChunks} for the update pass). Default 30000 ms.
+   * {@link WasmThreadOptions.backUpChunks} for the update pass). Measured on
+   * the monotonic clock (`performance.now()`), so a change of the system time
+   * is never taken for a stall. Default 30000 ms.
    */
   readonly stallMs?: number;
   /**
@@ -205,10 +207,10 @@ export class WasmThreadPool {
 
   /** Resolves once every worker has started its loop (or died), false if none is ready after `timeoutMs`. */
   async ready(timeoutMs = 10000): Promise<boolean> {
-    const t0 = Date.now();
+    const t0 = performance.now();
     for (;;) {
       const pending = this.workerList.some((_, i) => this.alive[i] && this.slot(i, S.status) === STATUS.starting);
-      if (!pending || Date.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && this.slot(i, S.status) === STATUS.ready);
+      if (!pending || performance.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && this.slot(i, S.status) === STATUS.ready);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
@@ -370,10 +372,10 @@ export class WasmThreadPool {
     }
     if (this.awaitWorkers) {
       const open = word(this.seq, PHASE.open);
-      const until = Date.now() + 1000;
+      const until = performance.now() + 1000;
       for (const i of posted) {
         const s = this.slotBase(i);
-        while (Atomics.load(i32, s + S.state) === open && Date.now() < until) waitOnWord(this.canBlock, i32, s + S.state, open, 10);
+        while (Atomics.load(i32, s + S.state) === open && performance.now() < until) waitOnWord(this.canBlock, i32, s + S.state, open, 10);
       }
     }
     try {
@@ -447,7 +449,7 @@ export class WasmThreadPool {
     const open = word(this.seq, PHASE.open);
     if (Atomics.compareExchange(i32, s + S.state, open, word(this.seq, PHASE.closed)) === open) return null;
     let progress = Atomics.load(i32, s + S.pieces);
-    let since = Date.now();
+    let since = performance.now();
     for (;;) {
       const x = Atomics.load(i32, s + S.state);
       if (x === word(this.seq, PHASE.done)) return null;
@@ -466,8 +468,8 @@ export class WasmThreadPool {
         const now = Atomics.load(i32, s + S.pieces);
         if (now !== progress) {
           progress = now;
-          since = Date.now();
-        } else if (Date.now() - since > this.stallMs) {
+          since = performance.now();
+        } else if (performance.now() - since > this.stallMs) {
           this.alive[i] = false;
           void this.workerList[i].terminate();
           if (redo) return `stalled for ${this.stallMs} ms`;
