@@ -60,7 +60,7 @@ function expectSameResult(a: PassResult, b: PassResult, what: string): void {
 async function threadedPass<T extends NumericType>(
   sizes: number[], dtype: T, threads: number, extra: { onWarning?: (m: string) => void; stallMs?: number } = {},
 ): Promise<WasmPerceptronPass<T>> {
-  const pass = WasmPerceptronPass.create(sizes, dtype, { threads, threadOptions: { minRows: 1, awaitWorkers: true, ...extra } })!;
+  const pass = WasmPerceptronPass.create(sizes, dtype, { threads, threadOptions: { minWork: 0, awaitWorkers: true, ...extra } })!;
   runPass(pass, sizes, dtype, 1, 0); // starts the workers
   expect(pass.threads, 'worker threads started').to.not.equal(null);
   expect(await pass.threads!.ready()).to.equal(true);

@@ -12,11 +12,18 @@ import type { NumericType } from '../../numeric/NumericType.js';
  * @category Models
  */
 export interface DenseThreadOptions {
-  /** Products with fewer rows than this run on the calling thread only. Default 64. */
-  readonly minRows?: number;
+  /**
+   * Products with less work than this run on the calling thread only: the
+   * work is the left matrix's kept entries times the vectors of an output
+   * row (4 float32 or 2 float64 columns each), about 2 million a
+   * millisecond on one core. Default 2000000 (in the MNIST job: the two big
+   * products of each step go to the threads, the three small ones, where
+   * waking a worker costs about what it saves, do not). 0: every product.
+   */
+  readonly minWork?: number;
   /** Blocks of rows per thread a product is cut into (more: better balance on a busy machine, more claims). Default 8. */
   readonly blocksPerThread?: number;
-  /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 20000 (a few hundred µs: enough to catch the next product of the same step). */
+  /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (tens of µs: the products of a step are milliseconds apart, and a spinning worker takes a busy machine's core from the calling thread). */
   readonly spin?: number;
   /** A worker that computes no row inside a product for this long is dropped; the calling thread runs what it left. Default 30000 ms. */
   readonly stallMs?: number;
@@ -56,7 +63,7 @@ export class DenseThreads implements GemmRunner {
   private readonly workerList: { terminate(): Promise<void> }[] = [];
   private readonly alive: boolean[] = [];
   private readonly exits: Promise<void>[] = [];
-  private readonly minRows: number;
+  private readonly minWork: number;
   private readonly blocksPerThread: number;
   private readonly stallMs: number;
   private readonly awaitWorkers: boolean;
@@ -69,7 +76,7 @@ export class DenseThreads implements GemmRunner {
 
   private constructor(arena: DenseArena<NumericType>, host: DenseThreadHost, workers: number, o: DenseThreadOptions) {
     this.arena = arena;
-    this.minRows = o.minRows ?? 64;
+    this.minWork = o.minWork ?? 2000000;
     this.blocksPerThread = Math.max(1, Math.floor(o.blocksPerThread ?? 8));
     this.stallMs = o.stallMs ?? 30000;
     this.awaitWorkers = o.awaitWorkers ?? false;
@@ -86,7 +93,7 @@ export class DenseThreads implements GemmRunner {
       i32[s + DS.state] = denseWord(0, DENSE_PHASE.closed);
       i32[s + DS.failAt] = -1;
       i32[s + DS.scratch] = this.control + controlBytes + WORKER_SCRATCH_BYTES * i;
-      const input = { memory: arena.memory, module: arena.module, control: this.control, slot: i, workers, spin: o.spin ?? 20000 };
+      const input = { memory: arena.memory, module: arena.module, control: this.control, slot: i, workers, spin: o.spin ?? 2000 };
       this.exits.push(
         new Promise((resolve) => {
           this.workerList.push(
@@ -166,11 +173,11 @@ export class DenseThreads implements GemmRunner {
     const kernels = this.arena.kernels;
     const R = args[2];
     const threads = this.workers + 1;
-    if (threads < 2 || R < this.minRows) {
+    const i32 = this.i32();
+    if (threads < 2 || R < 2 || this.work(f64, args) < this.minWork) {
       gemmRows(kernels, f64, args, 0, R);
       return;
     }
-    const i32 = this.i32();
     const h = this.h;
     const blockRows = Math.max(4, Math.ceil(R / (this.blocksPerThread * threads)));
     const blocks = Math.ceil(R / blockRows);
@@ -215,6 +222,14 @@ export class DenseThreads implements GemmRunner {
           `and later products run on ${this.workers + 1} thread(s)`,
       );
     }
+  }
+
+  /** The work of a gemm_T call (see {@link DenseThreadOptions.minWork}): entries of its compressed rows × vectors per output row. */
+  private work(f64: boolean, args: GemmArguments): number {
+    const [, , R, , M, rowStart] = args;
+    const buffer = this.arena.memory.buffer;
+    const starts = new Int32Array(buffer, rowStart, R + 1);
+    return (starts[R] - starts[0]) * Math.ceil(M / (f64 ? 2 : 4));
   }
 
   /** Stops and terminates the workers, at once; products then run on the calling thread. Calling it again does nothing. */
