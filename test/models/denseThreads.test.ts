@@ -120,6 +120,25 @@ describe('dense products on worker threads: bit-identical to one thread', functi
     }
   });
 
+  it('a worker that exits between products: one warning at the next product, results exact', async () => {
+    const sizes = [21, 35, 6];
+    const warnings: string[] = [];
+    const one = WasmPerceptronPass.create(sizes, 'float32')!;
+    const many = await threadedPass(sizes, 'float32', 2, { onWarning: (m) => warnings.push(m) });
+    try {
+      // as if the worker thread were killed from outside (the pool's own handle, reached past `private`)
+      await many.threads!['workerList'][0].terminate();
+      await many.threads!.exited();
+      expect(many.threads!.workers).to.equal(0);
+      expectSameResult(runPass(many, sizes, 'float32', 120, 8), runPass(one, sizes, 'float32', 120, 8), 'after the exit');
+      expectSameResult(runPass(many, sizes, 'float32', 90, 9), runPass(one, sizes, 'float32', 90, 9), 'later');
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/dense worker thread 0 exited between products/);
+    } finally {
+      many.dispose();
+    }
+  });
+
   it('a worker that stalls inside a product is dropped after stallMs: results stay exact, one warning', async () => {
     const sizes = [19, 30, 5];
     const warnings: string[] = [];
@@ -138,14 +157,14 @@ describe('dense products on worker threads: bit-identical to one thread', functi
   });
 });
 
-/** n rows of 12 features (a third zero) in 4 classes from a fixed rule. */
-function data<T extends NumericType>(n: number, dtype: T): { x: Matrix<T>; y: Matrix<T> } {
+/** n rows of `features` features (a third zero) in 4 classes from a fixed rule. */
+function data<T extends NumericType>(n: number, dtype: T, features = 12): { x: Matrix<T>; y: Matrix<T> } {
   const rng = new SeededRandom(11);
-  const x = Matrix.zeros(n, 12, dtype);
+  const x = Matrix.zeros(n, features, dtype);
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 12; j++) x.data[12 * i + j] = rng.next() < 0.33 ? 0 : rng.nextNormal();
-    labels.push((x.data[12 * i] > 0 ? 1 : 0) + (x.data[12 * i + 1] > 0 ? 2 : 0));
+    for (let j = 0; j < features; j++) x.data[features * i + j] = rng.next() < 0.33 ? 0 : rng.nextNormal();
+    labels.push((x.data[features * i] > 0 ? 1 : 0) + (x.data[features * i + 1] > 0 ? 2 : 0));
   }
   return { x, y: oneHot(labels, 4, dtype) };
 }
@@ -155,20 +174,27 @@ describe('MultilayerPerceptron threads option', function () {
 
   for (const dtype of ['float32', 'float64'] as const) {
     it(`${dtype}: a few epochs of LARS training with threads: 2 give the same parameters bit for bit as threads: 1`, async () => {
-      const { x, y } = data(700, dtype);
-      const options = { initialLearningRate: 1, trustCoefficient: 0.01, batchSize: 256, maxIterations: 3, warmupEpochs: 1 };
+      // big enough that the first layer's products go to the threads (DenseThreadOptions.minWork)
+      const { x, y } = data(1100, dtype, 300);
+      const options = { initialLearningRate: 1, trustCoefficient: 0.01, batchSize: 512, maxIterations: 3, warmupEpochs: 1 };
       const train = async (threads: number) => {
-        const model = new MultilayerPerceptron({ layerSizes: [12, 24, 4], dtype, seed: 5, threads });
+        const model = new MultilayerPerceptron({ layerSizes: [300, 128, 4], dtype, seed: 5, threads });
+        model.computeLoss(x, y); // starts the workers
+        const pool = model['wasmPass']?.threads ?? null;
+        if (pool !== null) expect(await pool.ready()).to.equal(true);
+        const rows0 = pool?.workerRows() ?? 0;
         await new LARSOptimizer(model, options).optimize({ xTrain: x, yTrain: y });
         const parameters = Array.from(model.getParameters().data);
         const workers = model.workerThreads;
+        const workerRows = (pool?.workerRows() ?? 0) - rows0;
         model.dispose();
-        return { parameters, workers };
+        return { parameters, workers, workerRows };
       };
       const a = await train(1);
       const b = await train(2);
       expect(a.workers).to.equal(0);
       expect(b.workers).to.equal(1);
+      expect(b.workerRows, 'rows the worker computed during training').to.be.greaterThan(0);
       expectSameBits(b.parameters, a.parameters, 'trained parameters');
     });
   }

@@ -73,6 +73,8 @@ export class DenseThreads implements GemmRunner {
   private readonly view: Int32Array;
   private seq = 0;
   private disposed = false;
+  /** Workers lost between products, told at the next product. */
+  private exitWarnings: string[] = [];
 
   private constructor(arena: DenseArena<NumericType>, host: DenseThreadHost, workers: number, o: DenseThreadOptions) {
     this.arena = arena;
@@ -97,7 +99,11 @@ export class DenseThreads implements GemmRunner {
       this.exits.push(
         new Promise((resolve) => {
           this.workerList.push(
-            host.spawn(input, () => {
+            host.spawn(input, (error) => {
+              if (this.alive[i] && !this.disposed) {
+                const why = error instanceof Error ? `: ${error.message}` : '';
+                this.exitWarnings.push(`dense worker thread ${i} exited between products${why}; later products run on the threads left`);
+              }
               this.alive[i] = false;
               resolve();
             }),
@@ -173,6 +179,10 @@ export class DenseThreads implements GemmRunner {
     const kernels = this.arena.kernels;
     const R = args[2];
     const threads = this.workers + 1;
+    if (this.exitWarnings.length > 0) {
+      for (const message of this.exitWarnings) this.warn(message);
+      this.exitWarnings = [];
+    }
     const i32 = this.i32();
     if (threads < 2 || R < 2 || this.work(f64, args) < this.minWork) {
       gemmRows(kernels, f64, args, 0, R);

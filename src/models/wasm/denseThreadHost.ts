@@ -34,8 +34,8 @@ export interface DenseWorkerInput {
 export interface DenseThreadHost {
   /** Logical cores, for `threads: 'auto'`. */
   readonly cores: number;
-  /** Starts one worker (unref'd: it keeps no process alive); `onExit` runs once when it errs or exits. */
-  spawn(input: DenseWorkerInput, onExit: () => void): { terminate(): Promise<void> };
+  /** Starts one worker (unref'd: it keeps no process alive); `onExit` runs once when it errs (with the error) or exits. */
+  spawn(input: DenseWorkerInput, onExit: (error?: unknown) => void): { terminate(): Promise<void> };
 }
 
 function builtin<M>(id: string): M | undefined {
@@ -59,13 +59,13 @@ export function denseThreadHost(): DenseThreadHost | string {
       const worker = new wt.Worker(new URL('./denseWorker.js', import.meta.url), { workerData: input });
       worker.unref();
       let exited = false;
-      const exit = () => {
+      const exit = (error?: unknown) => {
         if (exited) return;
         exited = true;
-        onExit();
+        onExit(error);
       };
       worker.on('error', exit);
-      worker.once('exit', exit);
+      worker.once('exit', () => exit());
       return { terminate: () => worker.terminate().then(() => undefined) };
     },
   };
