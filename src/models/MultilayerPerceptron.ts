@@ -51,10 +51,11 @@ export interface MultilayerPerceptronConfig<T extends NumericType> {
    * `'auto'` for one per core. Default 1 (no worker threads). Each row is
    * computed exactly as on one thread, so results are bit-identical for any
    * count; on a machine with spare cores a big batch trains faster. Node
-   * only (worker_threads): elsewhere the products run on one thread, with a
-   * warning. Needs the WebAssembly kernels (not `kernels: 'js'`, no layer
-   * norm). Call {@link MultilayerPerceptron.dispose} when done to stop the
-   * workers (they never keep a process alive).
+   * only (worker_threads): elsewhere the products run on one thread (with a
+   * warning when a number above 1 was asked). Needs the WebAssembly kernels (not `kernels: 'js'`, no layer
+   * norm). The workers start with the first pass; call
+   * {@link MultilayerPerceptron.dispose} when done to stop them (they never
+   * keep a process alive). A `deepCopy()` gets its own workers.
    */
   readonly threads?: 'auto' | number;
   /** Where warnings go (worker threads that cannot start, or one lost and recovered). Default `console.warn` with a `lars-ts:` prefix. */

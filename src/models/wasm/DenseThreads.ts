@@ -122,7 +122,7 @@ export class DenseThreads implements GemmRunner {
    * alive; {@link DenseThreads.dispose} stops them.
    */
   static start(arena: DenseArena<NumericType>, threads: number, options: DenseThreadOptions = {}): DenseThreads | string {
-    if (!arena.shared) return 'the arena is not in a shared memory';
+    if (!arena.shared) return 'this runtime has no shared WebAssembly memory (SharedArrayBuffer)';
     if (!(threads >= 2)) return 'one thread asked for';
     const host = denseThreadHost();
     if (typeof host === 'string') return host;
