@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { LARSOptimizer, Matrix, MultilayerPerceptron, oneHot, SoftmaxRegression, type NumericType } from '../../src/index.js';
 import { allocateArray, type ArrayFor } from '../../src/numeric/NumericType.js';
-import { DenseArena, type CompressedRows } from '../../src/models/wasm/DenseArena.js';
 import { DenseThreads } from '../../src/models/wasm/DenseThreads.js';
 import { WasmPerceptronPass } from '../../src/models/wasm/WasmPerceptronPass.js';
 import { SeededRandom } from '../../src/util/SeededRandom.js';
@@ -61,7 +60,7 @@ function expectSameResult(a: PassResult, b: PassResult, what: string): void {
 async function threadedPass<T extends NumericType>(
   sizes: number[], dtype: T, threads: number, extra: { onWarning?: (m: string) => void; stallMs?: number } = {},
 ): Promise<WasmPerceptronPass<T>> {
-  const pass = WasmPerceptronPass.create(sizes, dtype, { threads, threadOptions: { minWork: 0, minGatherElements: 0, awaitWorkers: true, ...extra } })!;
+  const pass = WasmPerceptronPass.create(sizes, dtype, { threads, threadOptions: { minWork: 0, awaitWorkers: true, ...extra } })!;
   runPass(pass, sizes, dtype, 1, 0); // starts the workers
   expect(pass.threads, 'worker threads started').to.not.equal(null);
   expect(await pass.threads!.ready()).to.equal(true);
@@ -156,65 +155,6 @@ describe('dense products on worker threads: bit-identical to one thread', functi
       many.dispose();
     }
   });
-});
-
-describe('compressed-row gathers on worker threads', function () {
-  this.timeout(60000);
-
-  /** Compresses a rows × cols matrix (half zeros, strided as asked) in `arena`; returns the row starts, indices and values. */
-  function gather<T extends NumericType>(arena: DenseArena<T>, data: ArrayFor<T>, rows: number, cols: number, transposed: boolean, skipZeros: boolean) {
-    arena.reset();
-    const at = arena.allocateElements(rows * cols);
-    const into: CompressedRows = arena.allocateCompressed(rows, cols);
-    arena.commit();
-    arena.view(at, rows * cols).set(data);
-    const a = { address: at, rows, cols, rowStride: transposed ? 1 : cols, colStride: transposed ? rows : 1 };
-    const count = arena.compress(a, into, skipZeros);
-    const buffer = arena.memory.buffer;
-    const starts = Array.from(new Int32Array(buffer, into.rowStart, rows + 1));
-    return { count, starts, idx: Array.from(new Int32Array(buffer, into.idx, count)), val: Array.from(arena.view(into.val, count)) };
-  }
-
-  for (const dtype of ['float32', 'float64'] as const) {
-    it(`${dtype}: row starts, indices and values equal one gather (row-major and transposed, zeros skipped or kept), also when a worker fails in one`, async () => {
-      const one = DenseArena.create(dtype)!;
-      const shared = DenseArena.create(dtype, true)!;
-      const warnings: string[] = [];
-      const threads = DenseThreads.start(shared as DenseArena<NumericType>, 3, { minGatherElements: 0, awaitWorkers: true, onWarning: (m) => warnings.push(m) });
-      if (typeof threads === 'string') throw new Error(threads);
-      shared.useRows(threads);
-      expect(await threads.ready()).to.equal(true);
-      try {
-        const rng = new SeededRandom(21);
-        for (const [rows, cols] of [[1, 9], [5, 3], [203, 37], [64, 130]]) {
-          const data = randomArray(dtype, rows * cols, rng, 0.5);
-          for (const transposed of [false, true]) {
-            for (const skip of [true, false]) {
-              const want = gather(one, data, rows, cols, transposed, skip);
-              const got = gather(shared, data, rows, cols, transposed, skip);
-              const what = `${rows} × ${cols}${transposed ? ' transposed' : ''}${skip ? '' : ', zeros kept'}`;
-              expect(got.count, `${what}: count`).to.equal(want.count);
-              expect(got.starts, `${what}: row starts`).to.deep.equal(want.starts);
-              expect(got.idx, `${what}: indices`).to.deep.equal(want.idx);
-              expectSameBits(got.val, want.val, `${what}: values`);
-            }
-          }
-        }
-        expect(threads.workerRows()).to.be.greaterThan(0);
-        threads.failWorkerAfter(0);
-        const data = randomArray(dtype, 300 * 50, rng, 0.5);
-        const want = gather(one, data, 300, 50, false, true);
-        const got = gather(shared, data, 300, 50, false, true);
-        expect(got.starts).to.deep.equal(want.starts);
-        expect(got.idx).to.deep.equal(want.idx);
-        expectSameBits(got.val, want.val, 'values after a failure');
-        expect(warnings).to.have.length(1);
-        expect(warnings[0]).to.match(/dense worker thread 0 failed/);
-      } finally {
-        threads.dispose();
-      }
-    });
-  }
 });
 
 /** n rows of `features` features (a third zero) in 4 classes from a fixed rule. */

@@ -121,22 +121,13 @@ export type GemmArguments = [
 ];
 
 /**
- * The arguments of one `gather_T` call (see scripts/wasm/denseWat.mjs), in its order.
- *
- * @category Models
- */
-export type GatherArguments = [rowStart: number, idx: number, val: number, a: number, R: number, Q: number, rs: number, cs: number, skip: number];
-
-/**
- * Runs an arena's `gemm_T` and `gather_T` calls, e.g. with their rows split over worker threads ({@link DenseArena.useRows}).
+ * Runs a `gemm_T` call for an arena, e.g. with its rows split over worker threads ({@link DenseArena.useRows}).
  *
  * @category Models
  */
 export interface GemmRunner {
   /** Computes every row of the call `args` (float64 kernels when `f64`), exactly as one `gemm_T` call would. */
   gemm(f64: boolean, args: GemmArguments): void;
-  /** Writes the compressed rows of the call `args` exactly as one `gather_T` call would; returns the entry count. */
-  gather(f64: boolean, args: GatherArguments): number;
 }
 
 /**
@@ -267,11 +258,10 @@ export class DenseArena<T extends NumericType> {
     return nnz;
   }
 
-  /** Writes `a` into compressed rows (zeros left out with `skipZeros`); returns the entry count. `into` has room for a.rows × a.cols entries. */
+  /** Writes `a` into compressed rows (zeros left out with `skipZeros`); returns the entry count. */
   compress(a: StridedMatrix, into: CompressedRows, skipZeros: boolean): number {
-    const args: GatherArguments = [into.rowStart, into.idx, into.val, a.address, a.rows, a.cols, a.rowStride, a.colStride, skipZeros ? 1 : 0];
-    if (this.runner !== null) return this.runner.gather(this.dtype === 'float64', args);
-    return (this.dtype === 'float64' ? this.kernels.gather_f64 : this.kernels.gather_f32)(...args);
+    const gather = this.dtype === 'float64' ? this.kernels.gather_f64 : this.kernels.gather_f32;
+    return gather(into.rowStart, into.idx, into.val, a.address, a.rows, a.cols, a.rowStride, a.colStride, skipZeros ? 1 : 0);
   }
 
   /** Compressed rows of the transpose (cols × rows) of a `rows` × `cols` matrix in compressed rows. */

@@ -1,9 +1,8 @@
 import { waitOnWord } from '../../backends/wasm/threadHost.js';
-import type { DenseArena, GatherArguments, GemmArguments, GemmRunner } from './DenseArena.js';
+import type { DenseArena, GemmArguments, GemmRunner } from './DenseArena.js';
 import { denseThreadHost, type DenseThreadHost } from './denseThreadHost.js';
 import {
-  claimBlocks, compactBlocks, DENSE_HEADER_INTS, DENSE_OP, DENSE_PHASE, DENSE_SLOT_INTS, DENSE_STATUS, denseControlInts, denseWord, DH, DS, gatherRows, gemmRows,
-  runBlock,
+  claimBlocks, DENSE_HEADER_INTS, DENSE_PHASE, DENSE_SLOT_INTS, DENSE_STATUS, denseControlInts, denseWord, DH, DS, gemmRows,
 } from './denseThreadProtocol.js';
 import type { NumericType } from '../../numeric/NumericType.js';
 
@@ -22,12 +21,6 @@ export interface DenseThreadOptions {
    * waking a worker costs about what it saves, do not). 0: every product.
    */
   readonly minWork?: number;
-  /**
-   * Compressed-row gathers of a left matrix with fewer elements than this
-   * run on the calling thread only. Default 1000000 (in the MNIST job: the
-   * batch's 4096 × 784 pixels). 0: every gather.
-   */
-  readonly minGatherElements?: number;
   /** Blocks of rows per thread a product is cut into (more: better balance on a busy machine, more claims). Default 8. */
   readonly blocksPerThread?: number;
   /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (tens of µs: the products of a step are milliseconds apart, and a spinning worker takes a busy machine's core from the calling thread). */
@@ -71,7 +64,6 @@ export class DenseThreads implements GemmRunner {
   private readonly alive: boolean[] = [];
   private readonly exits: Promise<void>[] = [];
   private readonly minWork: number;
-  private readonly minGatherElements: number;
   private readonly blocksPerThread: number;
   private readonly stallMs: number;
   private readonly awaitWorkers: boolean;
@@ -87,7 +79,6 @@ export class DenseThreads implements GemmRunner {
   private constructor(arena: DenseArena<NumericType>, host: DenseThreadHost, workers: number, o: DenseThreadOptions) {
     this.arena = arena;
     this.minWork = o.minWork ?? 2000000;
-    this.minGatherElements = o.minGatherElements ?? 1000000;
     this.blocksPerThread = Math.max(1, Math.floor(o.blocksPerThread ?? 8));
     this.stallMs = o.stallMs ?? 30000;
     this.awaitWorkers = o.awaitWorkers ?? false;
@@ -185,46 +176,22 @@ export class DenseThreads implements GemmRunner {
 
   /** Computes every row of the `gemm_T` call `args`, split over the threads (see the class). */
   gemm(f64: boolean, args: GemmArguments): void {
-    this.tellExits();
+    const kernels = this.arena.kernels;
     const R = args[2];
-    if (this.workers === 0 || R < 2 || this.work(f64, args) < this.minWork) {
-      gemmRows(this.arena.kernels, f64, args, 0, R);
+    const threads = this.workers + 1;
+    if (this.exitWarnings.length > 0) {
+      for (const message of this.exitWarnings) this.warn(message);
+      this.exitWarnings = [];
+    }
+    const i32 = this.i32();
+    if (threads < 2 || R < 2 || this.work(f64, args) < this.minWork) {
+      gemmRows(kernels, f64, args, 0, R);
       return;
     }
-    this.runJob(DENSE_OP.gemm, f64, args, R);
-  }
-
-  /**
-   * Writes the compressed rows of the `gather_T` call `args`, its rows split
-   * over the threads (each block into its own room, then moved together on
-   * the calling thread): the same entries as one call. Returns the entry count.
-   */
-  gather(f64: boolean, args: GatherArguments): number {
-    this.tellExits();
-    const [, , , , R, Q] = args;
-    if (this.workers === 0 || R < 2 || R * Q < this.minGatherElements) return gatherRows(this.arena.kernels, f64, args, 0, R);
-    const { blocks, blockRows } = this.runJob(DENSE_OP.gather, f64, args, R);
-    const done = this.i32().subarray(this.doneBase, this.doneBase + blocks);
-    return compactBlocks(this.arena.memory.buffer, f64, args, blockRows, done.map((word) => word - 1));
-  }
-
-  /** Warnings of workers lost between products, once. */
-  private tellExits(): void {
-    if (this.exitWarnings.length === 0) return;
-    for (const message of this.exitWarnings) this.warn(message);
-    this.exitWarnings = [];
-  }
-
-  /** Posts one job over `R` rows, does its share, settles with the workers and runs every block left undone. */
-  private runJob(op: number, f64: boolean, args: GemmArguments | GatherArguments, R: number): { blocks: number; blockRows: number } {
-    const kernels = this.arena.kernels;
-    const threads = this.workers + 1;
-    const i32 = this.i32();
     const h = this.h;
     const blockRows = Math.max(4, Math.ceil(R / (this.blocksPerThread * threads)));
     const blocks = Math.ceil(R / blockRows);
     i32[h + DH.next] = 0;
-    i32[h + DH.op] = op;
     i32[h + DH.f64] = f64 ? 1 : 0;
     i32[h + DH.blockRows] = blockRows;
     i32[h + DH.blocks] = blocks;
@@ -255,8 +222,8 @@ export class DenseThreads implements GemmRunner {
     }
     let redone = 0;
     for (let b = 0; b < blocks; b++) {
-      if (Atomics.load(i32, this.doneBase + b) !== 0) continue;
-      Atomics.store(i32, this.doneBase + b, runBlock(kernels, i32, h, b));
+      if (Atomics.load(i32, this.doneBase + b) === 1) continue;
+      gemmRows(kernels, f64, args, b * blockRows, Math.min(R, (b + 1) * blockRows));
       redone++;
     }
     if (lost.length > 0) {
@@ -265,7 +232,6 @@ export class DenseThreads implements GemmRunner {
           `and later products run on ${this.workers + 1} thread(s)`,
       );
     }
-    return { blocks, blockRows };
   }
 
   /** The work of a gemm_T call (see {@link DenseThreadOptions.minWork}): entries of its compressed rows × vectors per output row. */
