@@ -214,7 +214,13 @@ export class DenseThreads implements GemmRunner {
         while (Atomics.load(i32, s + DS.state) === open && Date.now() < until) waitOnWord(true, i32, s + DS.state, open, 10);
       }
     }
-    claimBlocks(kernels, i32, h, this.doneBase);
+    try {
+      claimBlocks(kernels, i32, h, this.doneBase);
+    } catch (error) {
+      // A trap on the calling thread (a bug): let the workers finish this product before the next one is posted, then report it.
+      for (const i of posted) this.settle(i);
+      throw error;
+    }
     const lost: string[] = [];
     for (const i of posted) {
       const why = this.settle(i);
