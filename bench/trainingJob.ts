@@ -70,9 +70,9 @@ function runPython(dataPath: string, threads: number): JobRun & { torch: string 
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as JobRun & { torch: string };
 }
 
-async function runLarsTs(data: DigitSplit, epochs: number, kernels: 'auto' | 'js'): Promise<JobRun> {
+async function runLarsTs(data: DigitSplit, epochs: number, kernels: 'auto' | 'js', threads = 1): Promise<JobRun> {
   const t0 = performance.now();
-  const record = await runOptimizer({ ...JOB, epochs }, data, {}, kernels);
+  const record = await runOptimizer({ ...JOB, epochs, threads }, data, {}, kernels);
   return {
     seconds: (performance.now() - t0) / 1000,
     epochMs: record.result.history.map((e) => e.milliseconds),
@@ -113,7 +113,8 @@ const fmt = (s: TimingSummary, unit: string, digits = 2): string =>
   `${s.medianMs.toFixed(digits)} ${unit} | ${s.minMs.toFixed(digits)}–${s.maxMs.toFixed(digits)}`;
 
 /**
- * The main job (`npm start`) in lars-ts against PyTorch (same model, data,
+ * The main job (`npm start`) in lars-ts (its dense products on 1 and on 2
+ * threads) against PyTorch (same model, data,
  * initial weights, batch, epochs and LARS, 1 and 2 threads) and per epoch
  * against tfjs-layers on tfjs-backend-wasm, in interleaved rounds.
  */
@@ -126,6 +127,7 @@ async function run(): Promise<void> {
   else console.log(`PyTorch anchor skipped: ${problem}`);
   console.log(`${ROUNDS} interleaved rounds; node ${process.version}; load average at start ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   const ours: JobRun[] = [];
+  const ours2: JobRun[] = [];
   const jsLoops: number[] = [];
   const torch = new Map<number, JobRun[]>([[1, []], [2, []]]);
   const tfjs: number[] = [];
@@ -133,6 +135,7 @@ async function run(): Promise<void> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       ours.push(await runLarsTs(data, JOB.epochs, 'auto'));
+      ours2.push(await runLarsTs(data, JOB.epochs, 'auto', 2));
       if (problem === null) {
         for (const threads of [1, 2]) {
           const r = runPython(dataPath, threads);
@@ -148,6 +151,7 @@ async function run(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const job = summarize(ours.map((r) => r.seconds * 1000));
+  const job2 = summarize(ours2.map((r) => r.seconds * 1000));
   const ourEpoch = summarize(ours.flatMap((r) => r.epochMs.slice(1)));
   const torchJobs = [...torch].filter(([, runs]) => runs.length > 0).map(([threads, runs]) => ({ threads, runs, s: summarize(runs.map((r) => r.seconds * 1000)) }));
   const anchor = torchJobs.length === 0 ? null : torchJobs.reduce((a, b) => (b.s.medianMs < a.s.medianMs ? b : a));
@@ -157,6 +161,7 @@ async function run(): Promise<void> {
   const anchorText = anchor === null ? 'PyTorch skipped' : `PyTorch ${torchVersion} CPU, ${anchor.threads} thread(s): ${(anchor.s.medianMs / 1000).toFixed(2)} s`;
   const seconds = (s: TimingSummary): TimingSummary => ({ ...s, medianMs: s.medianMs / 1000, minMs: s.minMs / 1000, maxMs: s.maxMs / 1000 });
   console.log(`| lars-ts main job (100 epochs, WASM SIMD kernels) | ${fmt(seconds(job), 's')} | ${accuracy(ours)} | ${anchor === null ? '–' : (job.medianMs / anchor.s.medianMs).toFixed(2)} | ${anchorText} |`);
+  console.log(`| lars-ts main job, 2 threads (dense products on 2 threads) | ${fmt(seconds(job2), 's')} | ${accuracy(ours2)} | ${anchor === null ? '–' : (job2.medianMs / anchor.s.medianMs).toFixed(2)} | ${anchorText} |`);
   for (const t of torchJobs) {
     console.log(`| PyTorch ${torchVersion}, ${t.threads} thread(s), same job (bench/python/mnist_lars.py) | ${fmt(seconds(t.s), 's')} | ${accuracy(t.runs)} | ${(t.s.medianMs / anchor!.s.medianMs).toFixed(2)} | ${anchorText} |`);
   }

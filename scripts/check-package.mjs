@@ -19,7 +19,7 @@ try {
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (tarball === undefined) throw new Error('npm pack wrote no tarball');
   const listing = run('tar', ['-tzf', join(work, tarball)], work);
-  for (const needed of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/backends/index.js', 'package/dist/backends/wasm/generated/kernelsWasm.js', 'package/dist/backends/wasm/wasmWorker.js', 'package/dist/browser/lars-ts.js', 'package/dist/browser/backends.js']) {
+  for (const needed of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/backends/index.js', 'package/dist/backends/wasm/generated/kernelsWasm.js', 'package/dist/backends/wasm/wasmWorker.js', 'package/dist/models/wasm/denseWorker.js', 'package/dist/browser/lars-ts.js', 'package/dist/browser/backends.js']) {
     if (!listing.split('\n').includes(needed)) throw new Error(`the tarball lacks ${needed}`);
   }
 
@@ -41,7 +41,21 @@ const js = new LARSOptimizer(null, { warmupEpochs: 0 }, { layout, backend: new C
 const q = Vector.of(new Float32Array(8).fill(1));
 js.step(q, g);
 if (!(p.data[0] < 1) || p.data[0] !== q.data[0]) throw new Error('step did not move the weights as the JS loops do: ' + p.data[0] + ' vs ' + q.data[0]);
-console.log(JSON.stringify({ backend: opt.backendName, w0: p.data[0], iterations: opt.iterations }));
+// the perceptron's products on 2 threads (the dense worker script found in dist/) equal 1 thread bit for bit
+import { Matrix, MultilayerPerceptron, oneHot } from 'lars-ts';
+const x = Matrix.zeros(300, 200, 'float32');
+for (let i = 0; i < x.data.length; i++) x.data[i] = ((i * 7919) % 13) / 13 - 0.4;
+const y = oneHot(Array.from({ length: 300 }, (_, i) => i % 3), 3, 'float32');
+const warnings = [];
+const one = new MultilayerPerceptron({ layerSizes: [200, 600, 3], dtype: 'float32' });
+const two = new MultilayerPerceptron({ layerSizes: [200, 600, 3], dtype: 'float32', threads: 2, onWarning: (m) => warnings.push(m) });
+two.computeGradients(x, y);
+await new Promise((r) => setTimeout(r, 1000)); // a worker whose script is missing has exited by now
+const a = one.computeGradients(x, y).gradient.data, b = two.computeGradients(x, y).gradient.data;
+if (two.workerThreads !== 1 || warnings.length > 0) throw new Error('no dense worker thread: ' + warnings.join('; '));
+if (a.some((v, i) => !Object.is(v, b[i]))) throw new Error('threaded gradient differs from one thread');
+two.dispose();
+console.log(JSON.stringify({ backend: opt.backendName, w0: p.data[0], iterations: opt.iterations, denseWorkers: 1 }));
 `,
   );
   const out = run('node', ['main.mjs'], app);

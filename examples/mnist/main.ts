@@ -10,7 +10,7 @@ import { runOptimizer, type RunRecord, type RunSettings } from './runOptimizer.j
 
 /** The runs the flags ask for: one, a SGD/LARS pair, or a pair per swept batch size. */
 function plannedRuns(flags: MnistFlags): RunSettings[] {
-  const base = { epochs: flags.epochs, seed: flags.seed, backend: flags.backend, hidden: flags.hidden };
+  const base = { epochs: flags.epochs, seed: flags.seed, backend: flags.backend, hidden: flags.hidden, threads: flags.threads };
   if (flags.batchSizes !== null) {
     return flags.batchSizes.flatMap((batchSize) => [
       { ...base, optimizer: 'sgd' as const, batchSize, lr: null },

@@ -23,6 +23,8 @@ export interface MnistFlags {
   readonly out: string;
   /** Hidden widths of the perceptron. Default [128]. */
   readonly hidden: readonly number[];
+  /** Threads of the perceptron's matrix products (`'auto'`: one per core). Default 1. */
+  readonly threads: number | 'auto';
   /** Train SGD and LARS side by side and print a table. */
   readonly compare: boolean;
   /** Batch sizes to sweep (with --compare semantics per size), or null. */
@@ -48,6 +50,8 @@ Usage: npm start -- [flags]
   --seed N                 seed of split, init and shuffling (default 1)
   --backend auto|gpu|cpu   where the optimizer runs (default cpu)
   --hidden 128[,64...]     hidden layer widths (default 128)
+  --threads N|auto         threads of the perceptron's matrix products, Node worker threads
+                           (default 1; auto: one per core; results are the same for any N)
   --out DIR                where the SVG plot and JSON record go (default runs)
   --compare                train SGD-momentum and LARS at the same batch and epochs, print a table
   --batch-sizes 256,1024   sweep these batch sizes for both optimizers (SGD lr scales linearly)
@@ -84,6 +88,7 @@ export function parseFlags(argv: readonly string[]): MnistFlags {
     backend,
     out,
     hidden: values.hidden === undefined ? [128] : integerList(values.hidden as string, '--hidden'),
+    threads: values.threads === 'auto' ? 'auto' : positiveInteger(values.threads, '--threads', 1),
     compare: values.compare === true,
     batchSizes: values['batch-sizes'] === undefined ? null : integerList(values['batch-sizes'] as string, '--batch-sizes'),
     help: values.help === true,
@@ -99,6 +104,7 @@ const FLAGS = {
   seed: { type: 'string' },
   backend: { type: 'string' },
   hidden: { type: 'string' },
+  threads: { type: 'string' },
   out: { type: 'string' },
   compare: { type: 'boolean' },
   'batch-sizes': { type: 'string' },

@@ -3,7 +3,10 @@ import type { DigitSplit } from './loadDigits.js';
 import type { MnistFlags, OptimizerName } from './parseFlags.js';
 
 /** One training run's settings: the flags that shape a single run (a null lr means {@link defaultLearningRate}). */
-export type RunSettings = Pick<MnistFlags, 'optimizer' | 'batchSize' | 'epochs' | 'lr' | 'seed' | 'backend' | 'hidden'>;
+export type RunSettings = Pick<MnistFlags, 'optimizer' | 'batchSize' | 'epochs' | 'lr' | 'seed' | 'backend' | 'hidden'> & {
+  /** Threads of the perceptron's matrix products ({@link MnistFlags.threads}). Default 1. */
+  readonly threads?: MnistFlags['threads'];
+};
 
 /** What a run leaves behind, ready for JSON. */
 export interface RunRecord {
@@ -39,7 +42,9 @@ export function buildOptimizer(
   settings: RunSettings,
   kernels: DenseKernelChoice = 'auto',
 ): GradientBasedOptimizer<'float32', Matrix<'float32'>, Matrix<'float32'>> {
-  const model = new MultilayerPerceptron({ layerSizes: [784, ...settings.hidden, 10], dtype: 'float32', seed: settings.seed, kernels });
+  const model = new MultilayerPerceptron({
+    layerSizes: [784, ...settings.hidden, 10], dtype: 'float32', seed: settings.seed, kernels, threads: kernels === 'js' ? 1 : (settings.threads ?? 1),
+  });
   const common = {
     initialLearningRate: settings.lr ?? defaultLearningRate(settings.optimizer, settings.batchSize),
     batchSize: settings.batchSize,
@@ -83,5 +88,6 @@ export async function runOptimizer(
     return { settings, options: optimizer.options.toJSON(), backend: optimizer.backendName, result, finalTestAccuracy, bestTestEpoch };
   } finally {
     optimizer.dispose();
+    (optimizer.model as MultilayerPerceptron<'float32'>).dispose();
   }
 }

@@ -28,8 +28,10 @@
 //   transpose_T(dRowStart, dIdx, dVal, sRowStart, sIdx, sVal, R, Q)
 //       compressed rows of an R × Q matrix into those of its transpose, so the
 //       weight gradient (input transposed) reuses the forward pass's gather.
-// Address 0 .. SCRATCH_BYTES-1 is scratch for the partial vectors of a ragged
-// last panel.
+// SCRATCH_BYTES at address 0 are scratch for the partial vectors of a ragged
+// last panel; set_scratch(address) moves an instance's scratch elsewhere, so
+// that instances over one shared memory (worker threads running gemm_T on
+// separate row ranges) do not write the same bytes.
 //
 // Plain WebAssembly SIMD only: relaxed SIMD (fused multiply-add) does not
 // validate on Node 20 without a flag.
@@ -203,7 +205,7 @@ function panel(T, V) {
     )
     .join('\n      ');
   const storeFull = accs.map((a, v) => `(v128.store offset=${16 * v} ${get('op')} (local.get ${a}))`).join(' ');
-  const storeScratch = accs.map((a, v) => `(v128.store offset=${16 * v} (i32.const 0) (local.get ${a}))`).join(' ');
+  const storeScratch = accs.map((a, v) => `(v128.store offset=${16 * v} (global.get $scratch) (local.get ${a}))`).join(' ');
   return `
   (func $panel_${T.t}_${V} (param $out i32) (param $ors i32) (param $R i32) (param $rowStart i32) (param $idx i32) (param $val i32)
       (param $b i32) (param $bias i32) (param $relu i32) (param $mask i32) (param $mrs i32) (param $c i32)
@@ -235,7 +237,7 @@ function panel(T, V) {
           ${set('j', i32(0))}
           (block $cdone (loop $cloop
             (br_if $cdone (i32.ge_u ${get('j')} ${get('c')}))
-            (${T.t}.store (i32.add ${get('op')} (i32.mul ${get('j')} ${i32(T.size)})) (${T.t}.load (i32.mul ${get('j')} ${i32(T.size)})))
+            (${T.t}.store (i32.add ${get('op')} (i32.mul ${get('j')} ${i32(T.size)})) (${T.t}.load (i32.add (global.get $scratch) (i32.mul ${get('j')} ${i32(T.size)}))))
             ${inc('j', 1)}
             (br $cloop)))))
       ${inc('r', 1)}
@@ -271,11 +273,12 @@ function gemm(T) {
 }
 
 /**
- * The WAT text of the dense kernel module (ordinary, unshared memory).
+ * The WAT text of the dense kernel module.
  *
+ * @param {{ shared?: boolean }} [options] - whether the imported memory is shared (for worker threads).
  * @returns {string}
  */
-export function denseWat() {
+export function denseWat({ shared = false } = {}) {
   const parts = [];
   for (const T of Object.values(TYPES)) {
     parts.push(gather(T), transpose(T), pack(T));
@@ -283,7 +286,10 @@ export function denseWat() {
     parts.push(gemm(T));
   }
   return `(module
-  (memory (import "env" "memory") 1)
+  (memory (import "env" "memory") 1${shared ? ' 65536 shared' : ''})
+  ;; this instance's scratch (a ragged last panel's partial vectors): 0 unless set_scratch moves it
+  (global $scratch (mut i32) (i32.const 0))
+  (func (export "set_scratch") (param $at i32) (global.set $scratch (local.get $at)))
 ${parts.join('\n')}
 )
 `;

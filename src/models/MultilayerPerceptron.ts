@@ -10,6 +10,7 @@ import { layerNormBackward, layerNormForward } from './layerNormKernels.js';
 import type { ParameterLayout, ParameterTensor } from './ParameterLayout.js';
 import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
 import type { ClassifierEvaluation } from './evaluateModel.js';
+import { DenseThreads } from './wasm/DenseThreads.js';
 import { WasmPerceptronPass } from './wasm/WasmPerceptronPass.js';
 
 /**
@@ -44,6 +45,21 @@ export interface MultilayerPerceptronConfig<T extends NumericType> {
    * differ from the JS loops in the last bits), else JS loops.
    */
   readonly kernels?: DenseKernelChoice;
+  /**
+   * Threads in all, the calling one included, that share the rows of each
+   * matrix product of the WebAssembly kernels: a whole number ≥ 1, or
+   * `'auto'` for one per core. Default 1 (no worker threads). Each row is
+   * computed exactly as on one thread, so results are bit-identical for any
+   * count; on a machine with spare cores a big batch trains faster. Node
+   * only (worker_threads): elsewhere the products run on one thread (with a
+   * warning when a number above 1 was asked). Needs the WebAssembly kernels (not `kernels: 'js'`, no layer
+   * norm). The workers start with the first pass; call
+   * {@link MultilayerPerceptron.dispose} when done to stop them (they never
+   * keep a process alive). A `deepCopy()` gets its own workers.
+   */
+  readonly threads?: 'auto' | number;
+  /** Where warnings go (worker threads that cannot start, or one lost and recovered). Default `console.warn` with a `lars-ts:` prefix. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Per-layer index of each tensor in the flat vector. */
@@ -104,6 +120,10 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   readonly seed: number;
   /** Where the matrix products run, as configured. */
   readonly kernels: DenseKernelChoice;
+  /** Threads asked for the matrix products, as configured (`'auto'` or a whole number). */
+  readonly threads: 'auto' | number;
+  /** Where warnings go, as configured (undefined: `console.warn`). */
+  protected readonly onWarning: ((message: string) => void) | undefined;
 
   private readonly storage: ModelStorage<T>;
   private readonly tensors: LayerTensors[];
@@ -131,12 +151,41 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
       throw new RangeError(`kernels must be 'auto', 'wasm' or 'js', got ${JSON.stringify(config.kernels)}`);
     }
     if (this.kernels === 'wasm' && this.layerNorm) throw new RangeError(`kernels 'wasm' does not run layer norm yet; use 'auto' or 'js'`);
-    this.wasmPass = this.kernels === 'js' || this.layerNorm ? null : WasmPerceptronPass.create(this.layerSizes, this.dtype);
+    this.threads = config.threads === undefined ? 1 : config.threads;
+    const threads = this.threads;
+    if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
+      throw new RangeError(`threads must be a whole number ≥ 1 or 'auto', got ${JSON.stringify(threads)}`);
+    }
+    if (threads !== 1 && (this.kernels === 'js' || this.layerNorm)) {
+      throw new RangeError(`threads split the WebAssembly kernels' products, which do not run with ${this.layerNorm ? 'layer norm' : "kernels 'js'"}; use threads: 1`);
+    }
+    this.onWarning = config.onWarning;
+    this.wasmPass =
+      this.kernels === 'js' || this.layerNorm
+        ? null
+        : WasmPerceptronPass.create(this.layerSizes, this.dtype, {
+            threads: threads === 'auto' ? DenseThreads.cores() : threads,
+            threadOptions: { onWarning: config.onWarning },
+          });
     if (this.kernels === 'wasm' && this.wasmPass === null) throw new Error(`kernels 'wasm' needs WebAssembly SIMD, which this runtime lacks`);
     const { layout, tensors } = buildLayout(this.layerSizes, this.layerNorm);
     this.tensors = tensors;
     this.storage = new ModelStorage(layout, config.dtype);
     this.initialize();
+  }
+
+  /**
+   * Stops the worker threads of the matrix products (see
+   * {@link MultilayerPerceptronConfig.threads}); the model keeps working, on
+   * one thread. Calling it again does nothing.
+   */
+  dispose(): void {
+    this.wasmPass?.dispose();
+  }
+
+  /** Worker threads of the matrix products now running (0 before the first pass, with `threads: 1`, or after {@link MultilayerPerceptron.dispose}). */
+  get workerThreads(): number {
+    return this.wasmPass?.threads?.workers ?? 0;
   }
 
   /** Number of trainable parameters. */
@@ -270,6 +319,8 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
       layerNormEpsilon: this.layerNormEpsilon,
       seed: this.seed,
       kernels: this.kernels,
+      threads: this.threads,
+      onWarning: this.onWarning,
     });
     copy.setParameters(this.params.vector);
     return copy;

@@ -17,6 +17,10 @@ export interface SoftmaxRegressionConfig<T extends NumericType> {
   readonly seed?: number;
   /** Where the matrix products run (as for the perceptron). Default `'auto'`. */
   readonly kernels?: DenseKernelChoice;
+  /** Threads that share each matrix product's rows (as for the perceptron): a whole number ≥ 1 or `'auto'`. Default 1. */
+  readonly threads?: 'auto' | number;
+  /** Where warnings go (as for the perceptron). Default `console.warn` with a `lars-ts:` prefix. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -34,7 +38,8 @@ export interface SoftmaxRegressionConfig<T extends NumericType> {
 export class SoftmaxRegression<T extends NumericType> extends MultilayerPerceptron<T> {
   /** @throws RangeError when `inputs` or `classes` is not a positive integer. */
   constructor(config: SoftmaxRegressionConfig<T>) {
-    super({ layerSizes: [config.inputs, config.classes], dtype: config.dtype, seed: config.seed, kernels: config.kernels });
+    super({ layerSizes: [config.inputs, config.classes], dtype: config.dtype, seed: config.seed, kernels: config.kernels,
+      threads: config.threads, onWarning: config.onWarning });
   }
 
   /** An independent copy with the same shape and parameters. */
@@ -45,6 +50,8 @@ export class SoftmaxRegression<T extends NumericType> extends MultilayerPerceptr
       dtype: this.dtype,
       seed: this.seed,
       kernels: this.kernels,
+      threads: this.threads,
+      onWarning: this.onWarning,
     });
     copy.setParameters(this.getParameters());
     return copy;

@@ -8,15 +8,20 @@ describe('mnist example: parseFlags', () => {
       'lars', 4096, 100, null, 1, 'cpu', 'runs', false, null, false,
     ]);
     expect(f.hidden).to.deep.equal([128]);
+    expect(f.threads).to.equal(1);
   });
 
   it('reads every flag', () => {
     const f = parseFlags(['--optimizer', 'sgd', '--batch-size', '256', '--epochs', '7', '--lr', '0.5', '--seed=-3',
-      '--backend', 'auto', '--out', 'x/y', '--compare', '--batch-sizes', '256,1024', '--hidden', '64,32', '--help']);
+      '--backend', 'auto', '--out', 'x/y', '--compare', '--batch-sizes', '256,1024', '--hidden', '64,32', '--threads', '2', '--help']);
     expect(f).to.deep.equal({
       optimizer: 'sgd', batchSize: 256, epochs: 7, lr: 0.5, seed: -3, backend: 'auto', out: 'x/y',
-      hidden: [64, 32], compare: true, batchSizes: [256, 1024], help: true,
+      hidden: [64, 32], threads: 2, compare: true, batchSizes: [256, 1024], help: true,
     });
+  });
+
+  it("reads --threads auto", () => {
+    expect(parseFlags(['--threads', 'auto']).threads).to.equal('auto');
   });
 
   for (const [argv, message] of [
@@ -26,6 +31,8 @@ describe('mnist example: parseFlags', () => {
     [['--lr=-1'], /--lr must be a positive number/],
     [['--backend', 'tpu'], /--backend must be auto, gpu or cpu/],
     [['--batch-sizes', '256,,1024'], /--batch-sizes must be an integer/],
+    [['--threads', '0'], /--threads must be at least 1/],
+    [['--threads', 'many'], /--threads must be an integer/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['stray'], /positional/i],
   ] as const) {

@@ -1,13 +1,16 @@
 import { decodeBase64 } from '../../util/base64.js';
 import type { NumericType } from '../../numeric/NumericType.js';
-import { DENSE_BASE64, DENSE_PANEL_VECTORS, DENSE_SCRATCH_BYTES } from '../../backends/wasm/generated/denseWasm.js';
+import { DENSE_BASE64, DENSE_PANEL_VECTORS, DENSE_SCRATCH_BYTES, DENSE_SHARED_BASE64 } from '../../backends/wasm/generated/denseWasm.js';
 
 /**
  * The exports of the dense kernel module (source: scripts/wasm/denseWat.mjs),
  * per element type: addresses are byte offsets into the arena's memory, sizes
- * count elements.
+ * count elements. `set_scratch` moves this instance's scratch bytes.
+ *
+ * @category Models
  */
-interface DenseExports {
+export interface DenseExports {
+  set_scratch(address: number): void;
   gather_f32(rowStart: number, idx: number, val: number, a: number, R: number, Q: number, rs: number, cs: number, skip: number): number;
   gather_f64(rowStart: number, idx: number, val: number, a: number, R: number, Q: number, rs: number, cs: number, skip: number): number;
   transpose_f32(dRowStart: number, dIdx: number, dVal: number, sRowStart: number, sIdx: number, sVal: number, R: number, Q: number): void;
@@ -83,18 +86,48 @@ const PAGE = 65536;
 /** Room after every block: loads of bias and mask may read one panel past the last column. */
 const SLACK = 16 * DENSE_PANEL_VECTORS;
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 
-/** The compiled dense kernel module, or null where WebAssembly SIMD is missing. Compiled once. */
-function denseModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
+/**
+ * The compiled dense kernel module for an ordinary or (with `shared`) a
+ * shared memory, or null where WebAssembly SIMD (or, for `shared`,
+ * `SharedArrayBuffer`) is missing. Compiled once each.
+ *
+ * @category Models
+ */
+export function denseModule(shared = false): WebAssembly.Module | null {
+  if (!compiled.has(shared)) {
+    let module: WebAssembly.Module | null = null;
     try {
-      compiled = typeof WebAssembly === 'object' ? new WebAssembly.Module(decodeBase64(DENSE_BASE64) as Uint8Array<ArrayBuffer>) : null;
+      if (typeof WebAssembly === 'object' && (!shared || typeof SharedArrayBuffer === 'function')) {
+        module = new WebAssembly.Module(decodeBase64(shared ? DENSE_SHARED_BASE64 : DENSE_BASE64) as Uint8Array<ArrayBuffer>);
+      }
     } catch {
-      compiled = null;
+      module = null;
     }
+    compiled.set(shared, module);
   }
-  return compiled;
+  return compiled.get(shared)!;
+}
+
+/**
+ * The arguments of one `gemm_T` call (see scripts/wasm/denseWat.mjs), in its order.
+ *
+ * @category Models
+ */
+export type GemmArguments = [
+  out: number, ors: number, R: number, Q: number, M: number, rowStart: number, idx: number, val: number,
+  b: number, bias: number, relu: number, mask: number, mrs: number,
+];
+
+/**
+ * Runs a `gemm_T` call for an arena, e.g. with its rows split over worker threads ({@link DenseArena.useRows}).
+ *
+ * @category Models
+ */
+export interface GemmRunner {
+  /** Computes every row of the call `args` (float64 kernels when `f64`), exactly as one `gemm_T` call would. */
+  gemm(f64: boolean, args: GemmArguments): void;
 }
 
 /**
@@ -125,26 +158,57 @@ export class DenseArena<T extends NumericType> {
   readonly dtype: T;
   /** Bytes per element. */
   readonly bytes: number;
-  private readonly memory: WebAssembly.Memory;
-  private readonly kernels: DenseExports;
+  /** The memory every block lives in (shared when the arena was created `shared`). */
+  readonly memory: WebAssembly.Memory;
+  /** The compiled kernel module the arena runs (the shared-memory build for a shared arena). */
+  readonly module: WebAssembly.Module;
+  /** The calling thread's kernels. */
+  readonly kernels: DenseExports;
   private top = DENSE_SCRATCH_BYTES;
+  /** Where {@link DenseArena.reset} starts again: after the blocks {@link DenseArena.allocateFixed} kept. */
+  private floor = DENSE_SCRATCH_BYTES;
+  private runner: GemmRunner | null = null;
 
-  private constructor(dtype: T, module: WebAssembly.Module) {
+  private constructor(dtype: T, module: WebAssembly.Module, shared: boolean) {
     this.dtype = dtype;
     this.bytes = dtype === 'float32' ? 4 : 8;
-    this.memory = new WebAssembly.Memory({ initial: 1 });
+    this.module = module;
+    this.memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) : new WebAssembly.Memory({ initial: 1 });
     this.kernels = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as DenseExports;
   }
 
-  /** A new arena for `dtype`, or null where WebAssembly SIMD is missing. */
-  static create<D extends NumericType>(dtype: D): DenseArena<D> | null {
-    const module = denseModule();
-    return module === null ? null : new DenseArena(dtype, module);
+  /**
+   * A new arena for `dtype`, or null where WebAssembly SIMD is missing. With
+   * `shared` (default false) its memory is a shared one, which worker threads
+   * can run the kernels over; null where `SharedArrayBuffer` is missing too.
+   */
+  static create<D extends NumericType>(dtype: D, shared = false): DenseArena<D> | null {
+    const module = denseModule(shared);
+    return module === null ? null : new DenseArena(dtype, module, shared);
   }
 
-  /** Forgets every block (the memory stays). */
+  /** Whether the memory is shared. */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer === 'function' && this.memory.buffer instanceof SharedArrayBuffer;
+  }
+
+  /** Forgets every block but those of {@link DenseArena.allocateFixed} (the memory stays). */
   reset(): void {
-    this.top = DENSE_SCRATCH_BYTES;
+    this.top = this.floor;
+  }
+
+  /** A block of `bytes` bytes that {@link DenseArena.reset} keeps (for worker threads' control words); its address. Grows the memory at once. */
+  allocateFixed(bytes: number): number {
+    if (this.top !== this.floor) throw new Error('DenseArena.allocateFixed: call it before any other block (or right after reset)');
+    const address = this.allocate(bytes);
+    this.floor = this.top;
+    this.commit();
+    return address;
+  }
+
+  /** Routes every `gemm_T` call through `runner` (e.g. worker threads); null: the calling thread's kernels. */
+  useRows(runner: GemmRunner | null): void {
+    this.runner = runner;
   }
 
   /** A block of `bytes` bytes (64-byte aligned, with a panel of slack after it); its address. */
@@ -214,10 +278,12 @@ export class DenseArena<T extends NumericType> {
     const k = this.kernels;
     const f64 = this.dtype === 'float64';
     (f64 ? k.pack_f64 : k.pack_f32)(packed, b.address, b.rows, b.cols, b.rowStride, b.colStride);
-    (f64 ? k.gemm_f64 : k.gemm_f32)(
+    const args: GemmArguments = [
       out, outRowStride, rows, b.rows, b.cols, a.rowStart, a.idx, a.val, packed,
       epilogue.bias ?? 0, epilogue.relu === true ? 1 : 0, epilogue.mask ?? 0, epilogue.maskRowStride ?? outRowStride,
-    );
+    ];
+    if (this.runner !== null) this.runner.gemm(f64, args);
+    else (f64 ? k.gemm_f64 : k.gemm_f32)(...args);
   }
 
   /** Room for a `rows` × `cols` matrix in compressed rows. */

@@ -1,6 +1,21 @@
 import type { ArrayFor, NumericType } from '../../numeric/NumericType.js';
 import { columnSums } from '../denseKernels.js';
 import { DenseArena, type CompressedRows, type ProductScratch, type StridedMatrix } from './DenseArena.js';
+import { DenseThreads, type DenseThreadOptions } from './DenseThreads.js';
+
+/**
+ * How a {@link WasmPerceptronPass} runs.
+ *
+ * @category Models
+ */
+export interface WasmPassOptions {
+  /** Leave zero inputs out of the sums. Default true. */
+  readonly skipZeros?: boolean;
+  /** Threads in all, the calling one included, that share the rows of each matrix product (Node only; see {@link DenseThreads}). Default 1. */
+  readonly threads?: number;
+  /** How the threads split the products. Default: the defaults of {@link DenseThreadOptions}. */
+  readonly threadOptions?: DenseThreadOptions;
+}
 
 /** Arena addresses of one dense layer's blocks. */
 interface LayerBlocks {
@@ -39,17 +54,42 @@ export class WasmPerceptronPass<T extends NumericType> {
   private scratch: ProductScratch | null = null;
   /** Rows of the batch of the last forward pass. */
   private lastRows = 0;
+  /** Threads asked for; the workers start with the first pass. */
+  private readonly threadCount: number;
+  private readonly threadOptions: DenseThreadOptions;
+  /** The workers, once started; a string says why there are none. */
+  private threadPool: DenseThreads | string | null = null;
 
-  private constructor(arena: DenseArena<T>, sizes: readonly number[], skipZeros: boolean) {
+  private constructor(arena: DenseArena<T>, sizes: readonly number[], skipZeros: boolean, threads: number, threadOptions: DenseThreadOptions) {
     this.arena = arena;
     this.sizes = sizes;
     this.skipZeros = skipZeros;
+    this.threadCount = threads;
+    this.threadOptions = threadOptions;
   }
 
-  /** A pass for `sizes` in `dtype`, or null where WebAssembly SIMD is missing. */
-  static create<D extends NumericType>(sizes: readonly number[], dtype: D, skipZeros = true): WasmPerceptronPass<D> | null {
-    const arena = DenseArena.create(dtype);
-    return arena === null ? null : new WasmPerceptronPass(arena, sizes, skipZeros);
+  /**
+   * A pass for `sizes` in `dtype`, or null where WebAssembly SIMD is
+   * missing. With `threads` above 1 its arena lives in a shared memory and
+   * worker threads start with the first pass; where they cannot (not Node),
+   * the pass runs on one thread and warns once.
+   */
+  static create<D extends NumericType>(sizes: readonly number[], dtype: D, options: WasmPassOptions = {}): WasmPerceptronPass<D> | null {
+    const threads = Math.max(1, Math.floor(options.threads ?? 1));
+    const arena = (threads > 1 ? DenseArena.create(dtype, true) : null) ?? DenseArena.create(dtype);
+    return arena === null ? null : new WasmPerceptronPass(arena, sizes, options.skipZeros ?? true, threads, options.threadOptions ?? {});
+  }
+
+  /** The worker threads, once the first pass started them (null before, or when the pass runs on one thread). */
+  get threads(): DenseThreads | null {
+    return this.threadPool instanceof DenseThreads ? this.threadPool : null;
+  }
+
+  /** Stops the worker threads (if any); later passes run on the calling thread. Calling it again does nothing. */
+  dispose(): void {
+    if (this.threadPool instanceof DenseThreads) this.threadPool.dispose();
+    this.arena.useRows(null);
+    this.threadPool = 'disposed';
   }
 
   /**
@@ -117,6 +157,7 @@ export class WasmPerceptronPass<T extends NumericType> {
     const s = this.sizes;
     const widest = Math.max(...s);
     arena.reset();
+    if (this.threadPool === null) this.startThreads();
     this.input = arena.allocateElements(n * s[0]);
     this.layers = [];
     let packed = 0;
@@ -135,5 +176,19 @@ export class WasmPerceptronPass<T extends NumericType> {
     this.scratch = arena.allocateScratch(Math.max(n, widest), n * widest, packed);
     arena.commit();
     this.rows = n;
+  }
+
+  /** Starts the workers (before the first layout: their control block stays at the arena's start). */
+  private startThreads(): void {
+    if (this.threadCount < 2) {
+      this.threadPool = 'one thread asked for';
+      return;
+    }
+    this.threadPool = DenseThreads.start(this.arena as DenseArena<NumericType>, this.threadCount, this.threadOptions);
+    if (this.threadPool instanceof DenseThreads) this.arena.useRows(this.threadPool);
+    else {
+      const warn = this.threadOptions.onWarning ?? ((message: string) => console.warn(`lars-ts: ${message}`));
+      warn(`threads: ${this.threadCount} asked for, but ${this.threadPool}; the dense products run on one thread`);
+    }
   }
 }
