@@ -36,6 +36,14 @@ export interface FullModel<T extends NumericType, TInput, TOutput> {
   predict(input: TInput): TOutput;
   /** The batch-averaged loss and its gradient at the current parameters. */
   computeGradients(input: TInput, target: TOutput): GradientResult<T>;
+  /**
+   * Optional: the same as {@link computeGradients} on the examples at
+   * `rows` of `input` and `target`, in that order, without building the
+   * batch first (the training loop then copies no batch). It must give the
+   * same result as `computeGradients` of those rows. Default: absent, and
+   * the training loop builds each batch.
+   */
+  computeGradientsOfRows?(input: TInput, target: TOutput, rows: ArrayLike<number>): GradientResult<T>;
   /** The tensors of the flat vector, in order, with their kinds. */
   parameterLayout(): ParameterLayout;
   /** An independent copy with its own parameters. */

@@ -272,8 +272,31 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
   /** Mean cross-entropy of the batch and its gradient (a new vector in the layout's order). */
   computeGradients(input: Matrix<T>, target: Matrix<T>): GradientResult<T> {
     this.checkInput(input, target);
-    const n = input.rows;
-    const logits = this.forward(input, true);
+    return this.gradients(input, target, null);
+  }
+
+  /**
+   * {@link computeGradients} of the examples at `rows` (indices into the rows
+   * of `input` and `target`, in that order): on the WebAssembly kernels each
+   * row is copied straight into their memory, so the training loop builds no
+   * batch matrix. The result equals `computeGradients` of those rows.
+   *
+   * @throws RangeError for a row that is not an index of `input`.
+   */
+  computeGradientsOfRows(input: Matrix<T>, target: Matrix<T>, rows: ArrayLike<number>): GradientResult<T> {
+    this.checkInput(input, target);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (!Number.isInteger(r) || r < 0 || r >= input.rows) throw new RangeError(`rows[${i}] = ${r} is not a row of the ${input.rows}-row input`);
+    }
+    if (this.wasmPass === null) return this.gradients(input.selectRows(rows), target.selectRows(rows), null);
+    return this.gradients(input, target.selectRows(rows), rows);
+  }
+
+  /** The loss and gradient of `input` (its `rows` when given; `target` already holds just the batch's rows). */
+  private gradients(input: Matrix<T>, target: Matrix<T>, rows: ArrayLike<number> | null): GradientResult<T> {
+    const n = rows === null ? input.rows : rows.length;
+    const logits = this.forward(input, true, rows);
     if (this.wasmPass !== null) {
       const loss = softmaxCrossEntropy(logits, target.data, n, this.classes, this.wasmPass.logitGradient());
       const grad = this.storage.gradients();
@@ -326,16 +349,20 @@ export class MultilayerPerceptron<T extends NumericType> implements FullModel<T,
     return copy;
   }
 
-  /** Runs the layers and returns the logits buffer (n × classes, inside the workspace). */
-  private forward(input: Matrix<T>, forGradients = false): FloatArrayFor {
-    const n = input.rows;
+  /**
+   * Runs the layers and returns the logits buffer (n × classes, inside the
+   * workspace), of `input`, or of its `rows` in that order (only with the
+   * WebAssembly pass).
+   */
+  private forward(input: Matrix<T>, forGradients = false, rows: ArrayLike<number> | null = null): FloatArrayFor {
+    const n = rows === null ? input.rows : rows.length;
     if (this.wasmPass !== null) {
       const p = this.params.views;
       const weights = this.tensors.map((t) => p[t.weight]);
       const biases = this.tensors.map((t) => p[t.bias]);
       // A gradient needs the whole batch at once; a forward-only pass over many rows goes in blocks,
       // so the arena stays the size of a training batch instead of growing with an evaluation set.
-      if (forGradients || n <= FORWARD_BLOCK_ROWS) return this.wasmPass.forward(input.data, n, weights, biases);
+      if (forGradients || n <= FORWARD_BLOCK_ROWS) return this.wasmPass.forward(input.data, n, weights, biases, rows);
       const k = this.layerSizes[0];
       const c = this.classes;
       const logits = allocateArray(this.dtype, n * c);

@@ -102,9 +102,10 @@ export async function trainModel<T extends NumericType, TInput, TOutput>(
         break epochs;
       }
       const rows = order.subarray(s * o.batchSize, Math.min(n, (s + 1) * o.batchSize));
-      const xb = takeRows(data.xTrain, rows);
-      const yb = takeRows(data.yTrain, rows);
-      const { loss, gradient } = model.computeGradients(xb, yb);
+      const { loss, gradient } =
+        model.computeGradientsOfRows !== undefined
+          ? model.computeGradientsOfRows(data.xTrain, data.yTrain, rows)
+          : model.computeGradients(takeRows(data.xTrain, rows), takeRows(data.yTrain, rows));
       if (!Number.isFinite(loss)) {
         stopReason = 'non-finite-loss';
         stopMessage = `the training loss became ${loss} in epoch ${epoch}, step ${s + 1} (the run diverged; try a lower learning rate)`;

@@ -93,16 +93,20 @@ export class WasmPerceptronPass<T extends NumericType> {
   }
 
   /**
-   * Runs the layers on the first `n` rows of `input` (n × sizes[0]) with the
-   * given per-layer weights and biases, and returns the logits (n × classes),
-   * a view valid until the next pass.
+   * Runs the layers on the first `n` rows of `input` (n × sizes[0]), or, with
+   * `rows`, on those rows of `input` in that order (`n` = rows.length; each
+   * row is copied straight into the arena, with no batch matrix in between),
+   * with the given per-layer weights and biases, and returns the logits
+   * (n × classes), a view valid until the next pass.
    */
-  forward(input: ArrayFor<T>, n: number, weights: readonly ArrayFor<T>[], biases: readonly ArrayFor<T>[]): ArrayFor<T> {
+  forward(input: ArrayFor<T>, n: number, weights: readonly ArrayFor<T>[], biases: readonly ArrayFor<T>[], rows: ArrayLike<number> | null = null): ArrayFor<T> {
     this.reserve(Math.max(1, n));
     const arena = this.arena;
     const s = this.sizes;
     const L = s.length - 1;
-    arena.view(this.input, n * s[0]).set(input.subarray(0, n * s[0]));
+    const batch = arena.view(this.input, n * s[0]);
+    if (rows === null) batch.set(input.subarray(0, n * s[0]));
+    else for (let i = 0; i < n; i++) batch.set(input.subarray(rows[i] * s[0], (rows[i] + 1) * s[0]), i * s[0]);
     let h = this.input;
     for (let l = 0; l < L; l++) {
       const b = this.layers[l];
