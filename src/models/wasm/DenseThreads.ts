@@ -25,7 +25,7 @@ export interface DenseThreadOptions {
   readonly blocksPerThread?: number;
   /** Polls of its handshake word a worker makes before it sleeps in `Atomics.wait`. Default 2000 (tens of µs: the products of a step are milliseconds apart, and a spinning worker takes a busy machine's core from the calling thread). */
   readonly spin?: number;
-  /** A worker that computes no row inside a product for this long is dropped; the calling thread runs what it left. Default 30000 ms. */
+  /** A worker that computes no row inside a product for this long (on the monotonic clock, `performance.now()`) is dropped; the calling thread runs what it left. Default 30000 ms. */
   readonly stallMs?: number;
   /** For tests: the calling thread waits (up to 1 s) for every worker to enter each product before it claims rows itself. Default false. */
   readonly awaitWorkers?: boolean;
@@ -147,11 +147,11 @@ export class DenseThreads implements GemmRunner {
 
   /** Resolves once every worker has started its loop (or died); false if none is ready after `timeoutMs`. */
   async ready(timeoutMs = 10000): Promise<boolean> {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const status = (i: number) => Atomics.load(this.i32(), this.slotBase(i) + DS.status);
     for (;;) {
       const pending = this.workerList.some((_, i) => this.alive[i] && status(i) === DENSE_STATUS.starting);
-      if (!pending || Date.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && status(i) === DENSE_STATUS.ready);
+      if (!pending || performance.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && status(i) === DENSE_STATUS.ready);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
@@ -208,10 +208,10 @@ export class DenseThreads implements GemmRunner {
       posted.push(i);
     }
     if (this.awaitWorkers) {
-      const until = Date.now() + 1000;
+      const until = performance.now() + 1000;
       for (const i of posted) {
         const s = this.slotBase(i);
-        while (Atomics.load(i32, s + DS.state) === open && Date.now() < until) waitOnWord(true, i32, s + DS.state, open, 10);
+        while (Atomics.load(i32, s + DS.state) === open && performance.now() < until) waitOnWord(true, i32, s + DS.state, open, 10);
       }
     }
     try {
@@ -273,7 +273,7 @@ export class DenseThreads implements GemmRunner {
     if (Atomics.compareExchange(i32, s + DS.state, open, denseWord(this.seq, DENSE_PHASE.closed)) === open) return null;
     const busy = denseWord(this.seq, DENSE_PHASE.busy);
     let progress = Atomics.load(i32, s + DS.rows);
-    let since = Date.now();
+    let since = performance.now();
     for (;;) {
       const x = Atomics.load(i32, s + DS.state);
       if (x === denseWord(this.seq, DENSE_PHASE.done)) return null;
@@ -285,8 +285,8 @@ export class DenseThreads implements GemmRunner {
         const now = Atomics.load(i32, s + DS.rows);
         if (now !== progress) {
           progress = now;
-          since = Date.now();
-        } else if (Date.now() - since > this.stallMs) {
+          since = performance.now();
+        } else if (performance.now() - since > this.stallMs) {
           // Dropped: the worker writes no further block of this product (it checks its word before each).
           if (Atomics.compareExchange(i32, s + DS.state, busy, denseWord(this.seq, DENSE_PHASE.closed)) !== busy) continue;
           this.alive[i] = false;
