@@ -1,15 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { cutIntoChunks } from '../../src/backends/wasm/chunkPieces.js';
-import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
+import type { LayerPlan } from '../../src/core/LayerPlan.js';
+import { planOfSizes } from '../support/planOfSizes.js';
 
-/** A plan of layers of these sizes, 8-bit from `min8bit` elements. */
-function planOf(sizes: readonly number[], min8bit: number): LayerPlan {
-  const ends: number[] = [];
-  let total = 0;
-  for (const s of sizes) ends.push((total += s));
-  return buildLayerPlan(total, { layerBoundaries: ends.slice(0, -1), skipLARSLayers: null, excludeBiasFromLARS: false, optimBits: 8, min8bitSize: min8bit });
-}
 
 /** The chunks as element ranges, with their pieces. */
 function chunksOf(plan: LayerPlan, chunkElements: number): { lo: number; hi: number; pieces: [number, number, number][] }[] {
@@ -31,7 +25,7 @@ describe('cutIntoChunks: how the worker threads split a plan', () => {
         fc.integer({ min: 1, max: 2000 }),
         fc.integer({ min: 1, max: 200 }).map((k) => 16 * k),
         (sizes, min8bit, chunk) => {
-          const plan = planOf(sizes, min8bit);
+          const plan = planOfSizes(sizes, 8, min8bit);
           const chunks = chunksOf(plan, chunk);
           let next = 0;
           for (const ch of chunks) {
@@ -57,17 +51,17 @@ describe('cutIntoChunks: how the worker threads split a plan', () => {
   });
 
   it('cuts a plan without 8-bit layers at the multiples of the chunk size, and a long 8-bit layer into whole blocks', () => {
-    const flat = chunksOf(planOf([100, 9_999, 3, 40_000], 1e9), 4096);
+    const flat = chunksOf(planOfSizes([100, 9_999, 3, 40_000], 8, 1e9), 4096);
     expect(flat.map((c) => c.lo)).to.deep.equal(Array.from({ length: Math.ceil(50_102 / 4096) }, (_, i) => 4096 * i));
     // 100 32-bit elements, then an 8-bit layer from element 100: chunk ends fall 100 past a multiple of 256.
-    const mixed = chunksOf(planOf([100, 9_999], 4096), 4096);
+    const mixed = chunksOf(planOfSizes([100, 9_999], 8, 4096), 4096);
     expect(mixed.map((c) => [c.lo, c.hi])).to.deep.equal([
       [0, 100 + 15 * 256],
       [100 + 15 * 256, 100 + 31 * 256],
       [100 + 31 * 256, 10_099],
     ]);
     // Chunks below one block: one block each inside the 8-bit layer.
-    const tiny = chunksOf(planOf([100, 600], 500), 16);
+    const tiny = chunksOf(planOfSizes([100, 600], 8, 500), 16);
     expect(tiny.filter((c) => c.lo >= 100).map((c) => [c.lo, c.hi])).to.deep.equal([
       [100, 356],
       [356, 612],

@@ -3,7 +3,8 @@ import { presets, LARSOptimizer, type NumericType, Vector } from '../../src/inde
 import { createCpuBackend } from '../../src/backends/createCpuBackend.js';
 import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
 import { allocateCoefficients, type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
-import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
+import type { LayerPlan } from '../../src/core/LayerPlan.js';
+import { planOfSizes } from '../support/planOfSizes.js';
 import { type BackendState } from '../../src/core/OptimizerBackend.js';
 import { fillRandom, uniform } from '../support/random.js';
 import { backendOf } from '../support/optimizerInternals.js';
@@ -23,16 +24,7 @@ function raggedPlan(): LayerPlan {
   const sizes = [7, 1, 150_001, 1];
   for (let i = 0; i < 40; i++) sizes.push(1 + Math.floor(Math.abs(rand()) * 3000));
   sizes.push(20_011, 3, 9_999, 1);
-  const ends: number[] = [];
-  let total = 0;
-  for (const s of sizes) ends.push((total += s));
-  return buildLayerPlan(total, {
-    layerBoundaries: ends.slice(0, -1),
-    skipLARSLayers: null,
-    excludeBiasFromLARS: false,
-    optimBits: 32,
-    min8bitSize: 4096,
-  });
+  return planOfSizes(sizes, 32);
 }
 
 function coefficients(layers: number, seed: number): LayerCoefficients {

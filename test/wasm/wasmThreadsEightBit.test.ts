@@ -3,7 +3,8 @@ import { LARS8bit, Vector, type NumericType, type ParameterLayout } from '../../
 import { WasmBackend } from '../../src/backends/wasm/WasmBackend.js';
 import { WasmQuantizedState } from '../../src/backends/wasm/WasmQuantizedState.js';
 import { allocateCoefficients, type LayerCoefficients } from '../../src/core/LayerCoefficients.js';
-import { buildLayerPlan, type LayerPlan } from '../../src/core/LayerPlan.js';
+import type { LayerPlan } from '../../src/core/LayerPlan.js';
+import { planOfSizes } from '../support/planOfSizes.js';
 import type { BackendState } from '../../src/core/OptimizerBackend.js';
 import { fillRandom, uniform } from '../support/random.js';
 import { backendOf, stateOf } from '../support/optimizerInternals.js';
@@ -24,16 +25,7 @@ const FROZEN = 8;
 
 /** A plan of layers of these sizes, 8-bit from {@link MIN_8BIT} elements. */
 function planOf(sizes: readonly number[]): LayerPlan {
-  const ends: number[] = [];
-  let total = 0;
-  for (const s of sizes) ends.push((total += s));
-  return buildLayerPlan(total, {
-    layerBoundaries: ends.slice(0, -1),
-    skipLARSLayers: null,
-    excludeBiasFromLARS: false,
-    optimBits: 8,
-    min8bitSize: MIN_8BIT,
-  });
+  return planOfSizes(sizes, 8, MIN_8BIT);
 }
 
 /**
