@@ -1,4 +1,4 @@
-import { decodeBase64 } from '../../util/base64.js';
+import { wasmModuleCache } from '../../util/wasmModuleCache.js';
 import type { WasmCodeBook } from './WasmCodeBook.js';
 import { KERNELS_PLAIN_BASE64, KERNELS_SHARED_BASE64 } from './generated/kernelsWasm.js';
 
@@ -57,7 +57,7 @@ export interface KernelExports {
   unorm_q8_f64(w: number, g: number, q: number, s: number, n: number, book: number, gs: number, wd: number, mu: number, a: number, cb: number, cd: number): number;
 }
 
-const compiled = new Map<boolean, WebAssembly.Module | null>();
+const kernelsModules = wasmModuleCache(KERNELS_PLAIN_BASE64, KERNELS_SHARED_BASE64);
 
 /**
  * The compiled kernel module for a shared or an ordinary memory, or null when
@@ -67,18 +67,7 @@ const compiled = new Map<boolean, WebAssembly.Module | null>();
  * @category Backends
  */
 export function kernelModule(shared: boolean): WebAssembly.Module | null {
-  if (!compiled.has(shared)) {
-    let module: WebAssembly.Module | null = null;
-    try {
-      if (typeof WebAssembly === 'object' && (!shared || typeof SharedArrayBuffer === 'function')) {
-        module = new WebAssembly.Module(decodeBase64(shared ? KERNELS_SHARED_BASE64 : KERNELS_PLAIN_BASE64) as Uint8Array<ArrayBuffer>);
-      }
-    } catch {
-      module = null;
-    }
-    compiled.set(shared, module);
-  }
-  return compiled.get(shared)!;
+  return kernelsModules(shared);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { decodeBase64 } from '../../util/base64.js';
+import { wasmModuleCache } from '../../util/wasmModuleCache.js';
 import type { NumericType } from '../../numeric/NumericType.js';
 import { DENSE_BASE64, DENSE_PANEL_VECTORS, DENSE_SCRATCH_BYTES, DENSE_SHARED_BASE64 } from '../../backends/wasm/generated/denseWasm.js';
 
@@ -86,7 +86,7 @@ const PAGE = 65536;
 /** Room after every block: loads of bias and mask may read one panel past the last column. */
 const SLACK = 16 * DENSE_PANEL_VECTORS;
 
-const compiled = new Map<boolean, WebAssembly.Module | null>();
+const denseModules = wasmModuleCache(DENSE_BASE64, DENSE_SHARED_BASE64);
 
 /**
  * The compiled dense kernel module for an ordinary or (with `shared`) a
@@ -96,18 +96,7 @@ const compiled = new Map<boolean, WebAssembly.Module | null>();
  * @category Models
  */
 export function denseModule(shared = false): WebAssembly.Module | null {
-  if (!compiled.has(shared)) {
-    let module: WebAssembly.Module | null = null;
-    try {
-      if (typeof WebAssembly === 'object' && (!shared || typeof SharedArrayBuffer === 'function')) {
-        module = new WebAssembly.Module(decodeBase64(shared ? DENSE_SHARED_BASE64 : DENSE_BASE64) as Uint8Array<ArrayBuffer>);
-      }
-    } catch {
-      module = null;
-    }
-    compiled.set(shared, module);
-  }
-  return compiled.get(shared)!;
+  return denseModules(shared);
 }
 
 /**

@@ -2,8 +2,9 @@ import { waitOnWord } from '../../backends/wasm/threadHost.js';
 import type { DenseArena, GemmArguments, GemmRunner } from './DenseArena.js';
 import { denseThreadHost, type DenseThreadHost } from './denseThreadHost.js';
 import {
-  claimBlocks, DENSE_HEADER_INTS, DENSE_PHASE, DENSE_SLOT_INTS, DENSE_STATUS, denseControlInts, denseWord, DH, DS, gemmRows,
+  claimBlocks, DENSE_HEADER_INTS, DENSE_PHASE, DENSE_SLOT_INTS, denseControlInts, DH, DS, gemmRows,
 } from './denseThreadProtocol.js';
+import { STATUS, word } from '../../backends/wasm/threadProtocol.js';
 import type { NumericType } from '../../numeric/NumericType.js';
 
 /**
@@ -92,7 +93,7 @@ export class DenseThreads implements GemmRunner {
     this.doneBase = this.h + DENSE_HEADER_INTS + DENSE_SLOT_INTS * workers;
     for (let i = 0; i < workers; i++) {
       const s = this.slotBase(i);
-      i32[s + DS.state] = denseWord(0, DENSE_PHASE.closed);
+      i32[s + DS.state] = word(0, DENSE_PHASE.closed);
       i32[s + DS.failAt] = -1;
       i32[s + DS.scratch] = this.control + controlBytes + WORKER_SCRATCH_BYTES * i;
       const input = { memory: arena.memory, module: arena.module, control: this.control, slot: i, workers, spin: o.spin ?? 2000 };
@@ -150,8 +151,8 @@ export class DenseThreads implements GemmRunner {
     const t0 = performance.now();
     const status = (i: number) => Atomics.load(this.i32(), this.slotBase(i) + DS.status);
     for (;;) {
-      const pending = this.workerList.some((_, i) => this.alive[i] && status(i) === DENSE_STATUS.starting);
-      if (!pending || performance.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && status(i) === DENSE_STATUS.ready);
+      const pending = this.workerList.some((_, i) => this.alive[i] && status(i) === STATUS.starting);
+      if (!pending || performance.now() - t0 > timeoutMs) return this.workerList.some((_, i) => this.alive[i] && status(i) === STATUS.ready);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
@@ -198,7 +199,7 @@ export class DenseThreads implements GemmRunner {
     i32.set(args, h + DH.args);
     i32.fill(0, this.doneBase, this.doneBase + blocks);
     this.seq = (this.seq + 1) & 0x0fffffff;
-    const open = denseWord(this.seq, DENSE_PHASE.open);
+    const open = word(this.seq, DENSE_PHASE.open);
     const posted: number[] = [];
     for (let i = 0; i < this.workerList.length; i++) {
       if (!this.alive[i]) continue;
@@ -269,14 +270,14 @@ export class DenseThreads implements GemmRunner {
   private settle(i: number): string | null {
     const i32 = this.i32();
     const s = this.slotBase(i);
-    const open = denseWord(this.seq, DENSE_PHASE.open);
-    if (Atomics.compareExchange(i32, s + DS.state, open, denseWord(this.seq, DENSE_PHASE.closed)) === open) return null;
-    const busy = denseWord(this.seq, DENSE_PHASE.busy);
+    const open = word(this.seq, DENSE_PHASE.open);
+    if (Atomics.compareExchange(i32, s + DS.state, open, word(this.seq, DENSE_PHASE.closed)) === open) return null;
+    const busy = word(this.seq, DENSE_PHASE.busy);
     let progress = Atomics.load(i32, s + DS.rows);
     let since = performance.now();
     for (;;) {
       const x = Atomics.load(i32, s + DS.state);
-      if (x === denseWord(this.seq, DENSE_PHASE.done)) return null;
+      if (x === word(this.seq, DENSE_PHASE.done)) return null;
       if (x !== busy) {
         this.alive[i] = false;
         return 'failed';
@@ -288,7 +289,7 @@ export class DenseThreads implements GemmRunner {
           since = performance.now();
         } else if (performance.now() - since > this.stallMs) {
           // Dropped: the worker writes no further block of this product (it checks its word before each).
-          if (Atomics.compareExchange(i32, s + DS.state, busy, denseWord(this.seq, DENSE_PHASE.closed)) !== busy) continue;
+          if (Atomics.compareExchange(i32, s + DS.state, busy, word(this.seq, DENSE_PHASE.closed)) !== busy) continue;
           this.alive[i] = false;
           void this.workerList[i].terminate();
           return `stalled for ${this.stallMs} ms`;

@@ -35,9 +35,9 @@ export const DENSE_HEADER_INTS = 20;
  * @category Models
  */
 export const DS = {
-  /** The handshake word: `seq << 3 | phase` ({@link DENSE_PHASE}). */
+  /** The handshake word: `word(seq, phase)` of the optimizer's thread protocol, with a {@link DENSE_PHASE}. */
   state: 0,
-  /** {@link DENSE_STATUS} of the worker. */
+  /** The worker's lifecycle (`STATUS` of the optimizer's thread protocol). */
   status: 1,
   /** Jobs the worker entered. */
   jobs: 2,
@@ -71,22 +71,6 @@ export const DENSE_PHASE = {
   /** The worker threw inside the job and left its loop. */
   failed: 4,
 } as const;
-
-/**
- * Lifecycle of a worker, in its slot's status word.
- *
- * @category Models
- */
-export const DENSE_STATUS = { starting: 0, ready: 1, failed: 2, stopped: 3 } as const;
-
-/**
- * A handshake word: job sequence number and phase.
- *
- * @category Models
- */
-export function denseWord(seq: number, phase: number): number {
-  return ((seq & 0x0fffffff) << 3) | phase;
-}
 
 /**
  * Int32 words of a control block for `workers` workers and up to `maxBlocks` blocks.

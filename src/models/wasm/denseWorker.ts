@@ -6,7 +6,8 @@
 // worker; the calling thread then runs the blocks it left.
 import type { DenseExports } from './DenseArena.js';
 import { denseWorkerInput } from './denseThreadHost.js';
-import { claimBlocks, DENSE_HEADER_INTS, DENSE_PHASE, DENSE_SLOT_INTS, DENSE_STATUS, denseWord, DH, DS } from './denseThreadProtocol.js';
+import { claimBlocks, DENSE_HEADER_INTS, DENSE_PHASE, DENSE_SLOT_INTS, DH, DS } from './denseThreadProtocol.js';
+import { STATUS, word } from '../../backends/wasm/threadProtocol.js';
 
 const input = denseWorkerInput();
 if (input === null) throw new Error('denseWorker.js runs only as a worker thread started by DenseThreads');
@@ -35,7 +36,7 @@ function hook(): void {
 }
 
 function loop(): void {
-  Atomics.store(i32, s + DS.status, DENSE_STATUS.ready);
+  Atomics.store(i32, s + DS.status, STATUS.ready);
   for (;;) {
     if (Atomics.load(i32, h + DH.stop) !== 0) break;
     const seen = Atomics.load(i32, s + DS.state);
@@ -44,7 +45,7 @@ function loop(): void {
       continue;
     }
     const seq = seen >>> 3;
-    const busy = denseWord(seq, DENSE_PHASE.busy);
+    const busy = word(seq, DENSE_PHASE.busy);
     if (Atomics.compareExchange(i32, s + DS.state, seen, busy) !== seen) continue;
     Atomics.add(i32, s + DS.jobs, 1);
     try {
@@ -58,16 +59,16 @@ function loop(): void {
           Atomics.add(i32, s + DS.rows, rows);
         },
       });
-      Atomics.store(i32, s + DS.state, denseWord(seq, DENSE_PHASE.done));
+      Atomics.store(i32, s + DS.state, word(seq, DENSE_PHASE.done));
       Atomics.notify(i32, s + DS.state);
     } catch {
-      Atomics.store(i32, s + DS.status, DENSE_STATUS.failed);
-      Atomics.compareExchange(i32, s + DS.state, busy, denseWord(seq, DENSE_PHASE.failed));
+      Atomics.store(i32, s + DS.status, STATUS.failed);
+      Atomics.compareExchange(i32, s + DS.state, busy, word(seq, DENSE_PHASE.failed));
       Atomics.notify(i32, s + DS.state);
       return;
     }
   }
-  Atomics.store(i32, s + DS.status, DENSE_STATUS.stopped);
+  Atomics.store(i32, s + DS.status, STATUS.stopped);
 }
 
 loop();
